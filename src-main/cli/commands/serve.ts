@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openCore } from '../../core/open-core';
+import { startHeadlessServer } from '../../server/headless-server';
+import { EXIT_ERROR, EXIT_OK, UsageError } from '../usage';
+import type { CliOutput } from '../output';
+
+/** The built renderer sits beside the built CLI: out/main/cli.js and out/renderer/. */
+export function defaultRendererDir(): string {
+  return fileURLToPath(new URL('../renderer', import.meta.url));
+}
+
+export async function serveCommand(args: string[], io: CliOutput): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '0' } }, strict: true });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values.port}`);
+
+  const rendererDir = defaultRendererDir();
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    io.err(`The app's screens are not built (${rendererDir} is missing). Run \`npm run build\` first.`);
+    return EXIT_ERROR;
+  }
+  const core = await openCore({ shell: 'headless' });
+  const server = await startHeadlessServer({
+    handlers: core.handlers,
+    events: core.events,
+    rendererDir,
+    port,
+    onInternalError: (error) => io.err(`internal error: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  io.out('SiteVault is running headless. Open this address in your browser:');
+  io.out(`  ${server.url}`);
+  io.out('The address holds a one-time access token: do not share it. Press Ctrl+C to stop.');
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return EXIT_OK;
+}

@@ -1,0 +1,45 @@
+import { ApiError } from '../core/contract/errors';
+import { APP_VERSION } from '../core/app-version';
+import { infoCommand } from './commands/info';
+import { serveCommand } from './commands/serve';
+import { processOutput, type CliOutput } from './output';
+import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, USAGE, UsageError } from './usage';
+
+type Command = (args: string[], io: CliOutput) => Promise<number>;
+
+const commands: Readonly<Record<string, Command>> = {
+  serve: serveCommand,
+  info: infoCommand,
+};
+
+/** Runs one `sitevault` invocation and returns its exit code. */
+export async function main(argv: string[], io: CliOutput = processOutput): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.out(USAGE);
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (name === '--version' || name === 'version') {
+    io.out(APP_VERSION);
+    return EXIT_OK;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err(`sitevault: unknown command '${name}'.\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await command(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`sitevault ${name}: ${(error as Error).message}\nRun 'sitevault help' for usage.`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof ApiError) {
+      io.err(`sitevault ${name}: ${error.message} [${error.code}]`);
+      return EXIT_ERROR;
+    }
+    io.err(`sitevault ${name}: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT_ERROR;
+  }
+}

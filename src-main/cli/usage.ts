@@ -1,0 +1,27 @@
+/** Exit codes of the `sitevault` command: a contract other tools rely on. */
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_DAMAGE = 3;
+
+/** A mistake in how the command was called: printed with a hint, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const USAGE = `Usage: sitevault <command> [options]
+
+Commands:
+  serve [--port N]        Run the app headless; prints the address to open in a browser.
+  info [--json]           Show the version, data folder and keychain status.
+  help                    Show this help.
+
+Options:
+  --version               Print the version.
+
+Environment:
+  SITEVAULT_HOME          Folder for settings and the catalog (default: the platform's app-data folder).
+`;

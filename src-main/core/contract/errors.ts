@@ -1,0 +1,52 @@
+/**
+ * Stable error codes that cross every boundary (IPC, HTTP, CLI). Messages are for people;
+ * codes are for code. A message never contains a secret.
+ */
+export const errorCodes = [
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'AUTH_FAILED',
+  'HOST_KEY_UNKNOWN',
+  'HOST_KEY_CHANGED',
+  'TLS_UNTRUSTED',
+  'CONNECTION_FAILED',
+  'KEYCHAIN_UNAVAILABLE',
+  'SETTINGS_INVALID',
+  'CANCELLED',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ApiError';
+    this.code = code;
+  }
+
+  toPayload(): ErrorPayload {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (errorCodes as readonly string[]).includes(value);
+}
+
+/** Anything thrown becomes a payload; unknown errors keep a generic message. */
+export function toErrorPayload(error: unknown): ErrorPayload {
+  if (error instanceof ApiError) return error.toPayload();
+  return { code: 'INTERNAL', message: 'An internal error occurred. See the log for details.' };
+}
+
+/** The result envelope every transport uses. */
+export type Envelope<T> = { ok: true; result: T } | { ok: false; error: ErrorPayload };

@@ -1,0 +1,26 @@
+/**
+ * Operation and event names of the service API, with no dependencies, so that the
+ * sandboxed preload can import it. `operations.ts` declares a schema for each name and the
+ * compiler checks that the two lists agree.
+ */
+export const operationNames = ['app:info', 'keychain:status'] as const;
+export type OperationName = (typeof operationNames)[number];
+
+export const eventNames = ['keychain:changed'] as const;
+export type EventName = (typeof eventNames)[number];
+
+/** `'site:testConnection'` becomes the client method `siteTestConnection`. */
+export type MethodName<N extends string> = N extends `${infer Domain}:${infer Verb}`
+  ? `${Domain}${Capitalize<Verb>}`
+  : never;
+
+export function methodNameOf<N extends OperationName>(name: N): MethodName<N> {
+  const [domain, verb] = name.split(':') as [string, string];
+  return `${domain}${verb.charAt(0).toUpperCase()}${verb.slice(1)}` as MethodName<N>;
+}
+
+/** Every name has the form `domain:verb`, both parts camelCase letters. */
+export const operationNamePattern = /^[a-z][a-zA-Z]*:[a-z][a-zA-Z]*$/;
+
+/** The one IPC channel main uses to push events to windows. */
+export const EVENT_CHANNEL = 'sitevault:event';

@@ -1,0 +1,41 @@
+import type { AppInfo, ServiceHandlers } from './contract/operations';
+import { resolveDataDir } from './paths';
+import { keychainServiceName, OsKeychain, type SecretStore } from './secrets/keychain';
+import { createService } from './service/create-service';
+import { EventBus } from './service/event-bus';
+import { SettingsStore } from './settings/settings-store';
+
+export interface Core {
+  dataDir: string;
+  settings: SettingsStore;
+  secrets: SecretStore;
+  events: EventBus;
+  handlers: ServiceHandlers;
+}
+
+export interface OpenCoreOptions {
+  shell: AppInfo['shell'];
+  electronVersion?: string | null;
+  env?: NodeJS.ProcessEnv;
+  /** For tests: a different secret store. */
+  secrets?: SecretStore;
+}
+
+/** Opens the profile (settings, keychain) and builds the service every adapter serves. */
+export async function openCore(options: OpenCoreOptions): Promise<Core> {
+  const env = options.env ?? process.env;
+  const dataDir = resolveDataDir(env);
+  const settings = await SettingsStore.open(dataDir);
+  const isDefaultProfile = !env['SITEVAULT_HOME'];
+  const secrets = options.secrets ?? new OsKeychain(keychainServiceName(dataDir, isDefaultProfile));
+  const events = new EventBus();
+  const handlers = createService({
+    shell: options.shell,
+    electronVersion: options.electronVersion ?? null,
+    dataDir,
+    settings,
+    secrets,
+    events,
+  });
+  return { dataDir, settings, secrets, events, handlers };
+}

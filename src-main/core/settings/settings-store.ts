@@ -1,0 +1,92 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import { z } from 'zod';
+import { ApiError } from '../contract/errors';
+
+export const SETTINGS_VERSION = 1;
+
+/** Settings never hold a secret: passwords, keys and passphrases live in the keychain. */
+export const settingsSchema = z.object({
+  version: z.literal(SETTINGS_VERSION),
+  preferences: z
+    .object({
+      theme: z.enum(['system', 'light', 'dark']).default('system'),
+    })
+    .default({ theme: 'system' }),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+function defaults(): Settings {
+  return settingsSchema.parse({ version: SETTINGS_VERSION });
+}
+
+/**
+ * `settings.json` in the data folder, through lowdb (written to a temporary file and
+ * renamed, so a crash never leaves half a file). A file that is not valid is never
+ * overwritten: opening fails with SETTINGS_INVALID and names the file, so the user's
+ * settings are not lost to a silent reset.
+ */
+export class SettingsStore {
+  readonly path: string;
+  readonly #db: Low<Settings>;
+
+  private constructor(path: string, db: Low<Settings>) {
+    this.path = path;
+    this.#db = db;
+  }
+
+  static async open(dataDir: string): Promise<SettingsStore> {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const path = join(dataDir, 'settings.json');
+    const db = new Low<Settings>(new JSONFile<Settings>(path), defaults());
+    let raw: string | null = null;
+    try {
+      raw = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new ApiError('SETTINGS_INVALID', `Cannot read the settings file ${path}: ${(error as Error).message}`);
+      }
+    }
+    if (raw === null) {
+      await db.write();
+    } else {
+      db.data = parseSettings(path, raw);
+    }
+    return new SettingsStore(path, db);
+  }
+
+  get data(): Readonly<Settings> {
+    return this.#db.data;
+  }
+
+  async update(change: (draft: Settings) => void): Promise<void> {
+    const draft = structuredClone(this.#db.data);
+    change(draft);
+    this.#db.data = settingsSchema.parse(draft);
+    await this.#db.write();
+  }
+}
+
+export function parseSettings(path: string, raw: string): Settings {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new ApiError(
+      'SETTINGS_INVALID',
+      `The settings file ${path} is not valid JSON (${(error as Error).message}). It was left untouched; fix or move it away, then start SiteVault again.`,
+    );
+  }
+  const parsed = settingsSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first ? `${first.path.join('.') || '(top level)'}: ${first.message}` : 'unknown problem';
+    throw new ApiError(
+      'SETTINGS_INVALID',
+      `The settings file ${path} has an unexpected shape (${where}). It was left untouched; fix or move it away, then start SiteVault again.`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,71 @@
+import { app, BrowserWindow, dialog } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { EVENT_CHANNEL } from '../core/contract/names';
+import { openCore } from '../core/open-core';
+import { registerServiceHandlers, senderIsWindow } from './ipc-handlers';
+import { applySecurityRestrictions, secureWebPreferences } from './security';
+
+const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
+const rendererFile = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
+const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
+const rendererUrl = devServerUrl ?? new URL(`file://${rendererFile}`).href;
+
+let mainWindow: BrowserWindow | null = null;
+
+function createMainWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1200,
+    height: 800,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'SiteVault',
+    webPreferences: secureWebPreferences(preloadPath),
+  });
+  window.once('ready-to-show', () => window.show());
+  window.on('closed', () => {
+    mainWindow = null;
+  });
+  if (devServerUrl) void window.loadURL(devServerUrl);
+  else void window.loadFile(rendererFile);
+  return window;
+}
+
+function focusMainWindow(): void {
+  if (!mainWindow) {
+    mainWindow = createMainWindow();
+    return;
+  }
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.focus();
+}
+
+async function start(): Promise<void> {
+  applySecurityRestrictions();
+  let core;
+  try {
+    core = await openCore({ shell: 'electron', electronVersion: process.versions.electron ?? null });
+  } catch (error) {
+    dialog.showErrorBox('SiteVault cannot start', error instanceof Error ? error.message : String(error));
+    app.exit(1);
+    return;
+  }
+  registerServiceHandlers(
+    core.handlers,
+    senderIsWindow(() => mainWindow?.webContents.id, rendererUrl),
+    (error) => console.error('internal error:', error),
+  );
+  core.events.subscribe((event) => mainWindow?.webContents.send(EVENT_CHANNEL, event));
+  mainWindow = createMainWindow();
+  app.on('activate', focusMainWindow);
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', focusMainWindow);
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  void app.whenReady().then(start);
+}
