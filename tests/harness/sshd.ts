@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { utils as sshUtils } from 'ssh2';
+import ssh2 from 'ssh2';
+
+const sshUtils = ssh2.utils;
 import { canConnect, freePort } from './ports';
 import { startDaemon, waitFor, type Daemon } from './processes';
 import { run } from './system';
