@@ -17,11 +17,35 @@ export const USAGE = `Usage: sitevault <command> [options]
 Commands:
   serve [--port N]        Run the app headless; prints the address to open in a browser.
   info [--json]           Show the version, data folder and keychain status.
+  init --repo REPO        Create an encrypted repository.
+  backup --repo REPO --source DIR [--site NAME] [--time ISO8601] [--tag T]... [--json]
+  snapshots --repo REPO [--site NAME] [--json]
+  ls --repo REPO SNAPSHOT [PATH] [-r] [--json]
+  restore --repo REPO SNAPSHOT --target DIR [--path P]... [--json]
+  dump --repo REPO SNAPSHOT PATH          One file to standard output.
+  diff --repo REPO SNAP1 SNAP2 [--json]
+  check --repo REPO [--read-data[=PERCENT]] [--json]    Exit 3 when damage is found.
+  forget --repo REPO [--site NAME] [--keep-last N] [--keep-hourly N] [--keep-daily N]
+         [--keep-weekly N] [--keep-monthly N] [--keep-yearly N] [--prune] [--dry-run] [--json]
+  prune --repo REPO       Remove data no snapshot needs; repack mostly-unused packs.
+  copy --repo REPO --to REPO2 [--site NAME]   Copy snapshots, transferring only missing data.
+  key list|add|passwd|remove --repo REPO      Manage the repository's passphrases.
+  repair index --repo REPO                    Rebuild the index from the pack headers.
   help                    Show this help.
+
+REPO is a local folder, sftp://user@host:port/path, ftp://user@host:port/path or
+ftps://user@host:port/path (explicit TLS). SNAPSHOT is an id prefix or "latest".
+Remote options: --identity FILE, --host-key SHA256:..., --accept-new-host-key,
+  --ca FILE, --tls-fingerprint SHA256:...
 
 Options:
   --version               Print the version.
 
 Environment:
   SITEVAULT_HOME          Folder for settings and the catalog (default: the platform's app-data folder).
+  SITEVAULT_PASSPHRASE    The repository passphrase (never taken from the command line).
+  SITEVAULT_NEW_PASSPHRASE  The new passphrase for key add/passwd.
+  SITEVAULT_REPO_PASSWORD The destination server's login password.
+  SITEVAULT_TO_PASSPHRASE, SITEVAULT_TO_REPO_PASSWORD  The same for copy's destination.
+  SITEVAULT_KEY_PASSPHRASE  The passphrase of an encrypted --identity key.
 `;

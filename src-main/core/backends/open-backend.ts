@@ -1,0 +1,27 @@
+import type { Backend } from './backend';
+import { DEFAULT_CONNECTION, type ConnectionSecrets, type ConnectionSettings } from './connection';
+import { FtpBackend } from './ftp-backend';
+import { LocalBackend } from './local-backend';
+import type { Location } from './location';
+import { SftpBackend } from './sftp-backend';
+import { ConcurrencyLimitedBackend, RetryingBackend } from './wrappers';
+
+export type { ConnectionSecrets } from './connection';
+
+/** A backend for a location, wrapped with retries and the connection limit. */
+export function openBackend(location: Location, secrets: ConnectionSecrets, settings: ConnectionSettings = DEFAULT_CONNECTION): Backend {
+  let backend: Backend;
+  switch (location.kind) {
+    case 'local':
+      return new LocalBackend(location.path);
+    case 'sftp':
+      backend = new SftpBackend(location, secrets, settings);
+      break;
+    case 'ftp':
+    case 'ftps':
+      backend = new FtpBackend({ ...location, secure: location.kind === 'ftps' }, secrets, settings);
+      break;
+  }
+  const limited = settings.maxConnections > 0 ? new ConcurrencyLimitedBackend(backend, settings.maxConnections) : backend;
+  return new RetryingBackend(limited, { maxRetries: settings.maxRetries });
+}

@@ -1,0 +1,275 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import ssh2, { type Client as SshClient, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
+import { assertObjectName, BackendError, notFound, type Backend, type ByteRange, type ObjectInfo } from './backend';
+import { sha256Fingerprint, type ConnectionSecrets, type ConnectionSettings } from './connection';
+
+/** OpenSSH's sftp-server answers at most 255 KiB per read request. */
+const READ_REQUEST = 261_120;
+const WRITE_REQUEST = 256 * 1024;
+const IN_FLIGHT = 32;
+
+const STATUS = { NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4 } as const;
+
+export interface SshTarget {
+  host: string;
+  port: number;
+  username: string;
+}
+
+export function fingerprintOf(key: Buffer): string {
+  return sha256Fingerprint(key, createHash);
+}
+
+/** Connects with the host key checked against the pin: unknown and changed keys are refused. */
+export async function connectSsh(target: SshTarget, secrets: ConnectionSecrets, settings: Pick<ConnectionSettings, 'timeoutSeconds'>): Promise<{ client: SshClient; fingerprint: string }> {
+  const privateKey = secrets.identityFile ? await readFile(secrets.identityFile) : undefined;
+  if (!secrets.password && !privateKey) {
+    throw new BackendError('permanent', 'AUTH_FAILED', `No password or key for ${target.username}@${target.host}:${target.port}. Give a key file or set the password variable.`);
+  }
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    let fingerprint = '';
+    let hostKeyProblem: BackendError | null = null;
+    client.on('ready', () => resolve({ client, fingerprint }));
+    client.on('error', (error: Error & { level?: string }) => {
+      client.end();
+      if (hostKeyProblem) return reject(hostKeyProblem);
+      if (error.level === 'client-authentication') {
+        return reject(new BackendError('permanent', 'AUTH_FAILED', `The server at ${target.host}:${target.port} refused the login for ${target.username}: wrong password or key.`));
+      }
+      if (/passphrase/i.test(error.message)) {
+        return reject(new BackendError('permanent', 'AUTH_FAILED', `The key file needs its passphrase, or the passphrase is wrong.`));
+      }
+      if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
+        return reject(new BackendError('transient', 'CONNECTION_FAILED', `No answer from ${target.host}:${target.port} within ${settings.timeoutSeconds} s.`));
+      }
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'ECONNRESET') {
+        return reject(new BackendError(code === 'ENOTFOUND' ? 'permanent' : 'transient', 'CONNECTION_FAILED', `Cannot reach ${target.host}:${target.port} (${code}).`));
+      }
+      reject(new BackendError('transient', 'CONNECTION_FAILED', `SSH connection to ${target.host}:${target.port} failed: ${error.message}`));
+    });
+    client.connect({
+      host: target.host,
+      port: target.port,
+      username: target.username,
+      password: secrets.password,
+      privateKey,
+      passphrase: secrets.keyPassphrase,
+      readyTimeout: settings.timeoutSeconds * 1000,
+      keepaliveInterval: 15_000,
+      keepaliveCountMax: 4,
+      hostVerifier: (key: Buffer) => {
+        fingerprint = fingerprintOf(key);
+        if (secrets.hostKey) {
+          if (secrets.hostKey === fingerprint) return true;
+          hostKeyProblem = new BackendError(
+            'permanent',
+            'HOST_KEY_CHANGED',
+            `The host key of ${target.host}:${target.port} has CHANGED: it is now ${fingerprint}, but ${secrets.hostKey} was trusted. ` +
+              'This can mean someone is intercepting the connection. If the server was really reinstalled, confirm the new key.',
+          );
+          return false;
+        }
+        if (secrets.acceptNewHostKey) return true;
+        hostKeyProblem = new BackendError(
+          'permanent',
+          'HOST_KEY_UNKNOWN',
+          `The host key of ${target.host}:${target.port} is not trusted yet. It is ${fingerprint}. ` +
+            'Check it with the host, then pass --host-key with that value (or --accept-new-host-key).',
+        );
+        return false;
+      },
+    });
+  });
+}
+
+function classify(error: unknown, location: string, name: string): BackendError {
+  if (error instanceof BackendError) return error;
+  const code = (error as { code?: number | string }).code;
+  if (code === STATUS.NO_SUCH_FILE) return notFound(location, name);
+  if (code === STATUS.PERMISSION_DENIED) return new BackendError('permanent', 'PERMISSION_DENIED', `Permission denied for ${name} on ${location}.`);
+  if (code === STATUS.FAILURE) {
+    return new BackendError('permanent', 'IO_ERROR', `The server failed on ${name} in ${location} (the disk may be full or the quota reached): ${(error as Error).message}`);
+  }
+  return new BackendError('transient', 'CONNECTION_FAILED', `SFTP error on ${name} in ${location}: ${(error as Error).message}`);
+}
+
+function call<T>(fn: (cb: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value))));
+}
+
+/** A repository on an SFTP server (also SFTP-only, chrooted accounts). */
+export class SftpBackend implements Backend {
+  readonly properties;
+  #session: Promise<{ client: SshClient; sftp: SFTPWrapper }> | null = null;
+  readonly #madeDirs = new Set<string>();
+
+  constructor(
+    private readonly target: SshTarget & { path: string },
+    private readonly secrets: ConnectionSecrets,
+    private readonly settings: ConnectionSettings,
+  ) {
+    this.properties = { location: `sftp://${target.username}@${target.host}:${target.port}${target.path}`, maxConnections: settings.maxConnections };
+  }
+
+  #sftp(): Promise<SFTPWrapper> {
+    if (!this.#session) {
+      const opening = (async () => {
+        const { client } = await connectSsh(this.target, this.secrets, this.settings);
+        const sftp = await call<SFTPWrapper>((cb) => client.sftp(cb));
+        const drop = () => {
+          if (this.#session === opening) this.#session = null;
+        };
+        client.on('close', drop);
+        client.on('error', drop);
+        return { client, sftp };
+      })();
+      this.#session = opening;
+      opening.catch(() => {
+        if (this.#session === opening) this.#session = null;
+      });
+    }
+    return this.#session.then((s) => s.sftp);
+  }
+
+  #path(name: string): string {
+    return posix.join(this.target.path, name);
+  }
+
+  async #mkdirs(dir: string): Promise<void> {
+    if (this.#madeDirs.has(dir) || dir === '/' || dir === '.') return;
+    const sftp = await this.#sftp();
+    try {
+      await call<Stats>((cb) => sftp.stat(dir, cb));
+    } catch {
+      await this.#mkdirs(posix.dirname(dir));
+      await call<void>((cb) => sftp.mkdir(dir, (e) => cb(e, undefined))).catch(async (error) => {
+        const exists = await call<Stats>((cb) => sftp.stat(dir, cb)).then(() => true, () => false);
+        if (!exists) throw error;
+      });
+    }
+    this.#madeDirs.add(dir);
+  }
+
+  async list(folder: string): Promise<ObjectInfo[]> {
+    const sftp = await this.#sftp();
+    const out: ObjectInfo[] = [];
+    const walk = async (relative: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await call<FileEntryWithStats[]>((cb) => sftp.readdir(this.#path(relative), cb));
+      } catch (error) {
+        if ((error as { code?: number }).code === STATUS.NO_SUCH_FILE) return;
+        throw classify(error, this.properties.location, relative);
+      }
+      const subdirs: Promise<void>[] = [];
+      for (const entry of entries) {
+        const name = `${relative}/${entry.filename}`;
+        if (entry.attrs.isDirectory()) {
+          if (folder === 'data' && relative === 'data') subdirs.push(walk(name));
+        } else if (!entry.filename.includes('.tmp.')) {
+          out.push({ name, size: entry.attrs.size });
+        }
+      }
+      await Promise.all(subdirs);
+    };
+    await walk(folder);
+    return out;
+  }
+
+  async stat(name: string): Promise<ObjectInfo> {
+    assertObjectName(name);
+    const sftp = await this.#sftp();
+    try {
+      const stats = await call<Stats>((cb) => sftp.stat(this.#path(name), cb));
+      return { name, size: stats.size };
+    } catch (error) {
+      throw classify(error, this.properties.location, name);
+    }
+  }
+
+  async read(name: string, range?: ByteRange): Promise<Buffer> {
+    assertObjectName(name);
+    const sftp = await this.#sftp();
+    const path = this.#path(name);
+    try {
+      const handle = await call<Buffer>((cb) => sftp.open(path, 'r', cb));
+      try {
+        const start = range?.offset ?? 0;
+        const length = range ? range.length : (await call<Stats>((cb) => sftp.fstat(handle, cb))).size;
+        const buffer = Buffer.alloc(length);
+        let next = 0;
+        let failure: unknown = null;
+        const worker = async () => {
+          while (next < length && !failure) {
+            const at = next;
+            const size = Math.min(READ_REQUEST, length - at);
+            next += size;
+            let done = 0;
+            while (done < size) {
+              const got = await call<number>((cb) => sftp.read(handle, buffer, at + done, size - done, start + at + done, (e, n) => cb(e, n)));
+              if (got === 0) throw new BackendError('permanent', 'TRUNCATED', `${name} ended early at ${start + at + done} bytes.`);
+              done += got;
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, Math.ceil(length / READ_REQUEST) || 1) }, () => worker().catch((e) => (failure ??= e))));
+        if (failure) throw failure;
+        return buffer;
+      } finally {
+        await call<void>((cb) => sftp.close(handle, (e) => cb(e, undefined))).catch(() => {});
+      }
+    } catch (error) {
+      throw classify(error, this.properties.location, name);
+    }
+  }
+
+  async write(name: string, data: Buffer): Promise<void> {
+    assertObjectName(name);
+    const path = this.#path(name);
+    const temp = `${path}.tmp.${randomBytes(6).toString('hex')}`;
+    try {
+      await this.#mkdirs(posix.dirname(path));
+      const sftp = await this.#sftp();
+      const handle = await call<Buffer>((cb) => sftp.open(temp, 'wx', cb));
+      try {
+        let next = 0;
+        const worker = async () => {
+          while (next < data.length) {
+            const at = next;
+            const size = Math.min(WRITE_REQUEST, data.length - at);
+            next += size;
+            await call<void>((cb) => sftp.write(handle, data, at, size, at, (e) => cb(e, undefined)));
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, Math.ceil(data.length / WRITE_REQUEST) || 1) }, worker));
+      } finally {
+        await call<void>((cb) => sftp.close(handle, (e) => cb(e, undefined)));
+      }
+      await call<void>((cb) => sftp.rename(temp, path, (e) => cb(e, undefined)));
+    } catch (error) {
+      const sftp = await this.#sftp().catch(() => null);
+      if (sftp) await call<void>((cb) => sftp.unlink(temp, (e) => cb(e, undefined))).catch(() => {});
+      throw classify(error, this.properties.location, name);
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    assertObjectName(name);
+    const sftp = await this.#sftp();
+    try {
+      await call<void>((cb) => sftp.unlink(this.#path(name), (e) => cb(e, undefined)));
+    } catch (error) {
+      throw classify(error, this.properties.location, name);
+    }
+  }
+
+  async close(): Promise<void> {
+    const session = this.#session;
+    this.#session = null;
+    if (session) (await session.catch(() => null))?.client.end();
+  }
+}

@@ -1,0 +1,192 @@
+import { hostname } from 'node:os';
+import { ApiError } from '../contract/errors';
+import { Semaphore } from '../backends/wrappers';
+import { chunkStream } from './chunker';
+import { lockRepository } from './locks';
+import { loadFileMap } from './parent-tree';
+import { ProgressTracker, type ProgressListener } from './progress';
+import type { BlobWriter, Repository } from './repository';
+import { listSnapshots, snapshotSchema, type Snapshot, type SnapshotWithId } from './snapshots';
+import { baseName, parentPath, SourceFileError, type Source, type SourceEntry, type Warning } from './source';
+import type { FileNode, TreeNode } from './tree';
+
+export interface BackupOptions {
+  site: string;
+  tags?: string[];
+  time?: Date;
+  kind?: Snapshot['kind'];
+  /** Use this snapshot as the parent instead of the site's latest. */
+  parent?: SnapshotWithId | null;
+  /** Re-read every file, even unchanged ones (coarse FTP times). */
+  forceRead?: boolean;
+  fileConcurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
+export interface BackupResult {
+  id: string;
+  snapshot: Snapshot;
+}
+
+function checkCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ApiError('CANCELLED', 'The backup was cancelled; no snapshot was written.');
+}
+
+function unchanged(entry: SourceEntry, previous: FileNode | undefined, writer: BlobWriter): previous is FileNode {
+  return (
+    previous !== undefined &&
+    previous.size === entry.size &&
+    previous.mtime === entry.mtime &&
+    previous.content.every((id) => writer.has(id))
+  );
+}
+
+/** Reads, chunks and stores one file. Returns its content ids, or null when it could not be read. */
+async function storeFile(
+  repo: Repository,
+  writer: BlobWriter,
+  source: Source,
+  entry: SourceEntry,
+  progress: ProgressTracker,
+  warnings: Warning[],
+): Promise<{ content: string[]; size: number } | null> {
+  const content: string[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of chunkStream(repo.chunker, source.read(entry))) {
+      size += chunk.length;
+      progress.bytesDone += chunk.length;
+      content.push((await writer.save('data', chunk)).id);
+      progress.report();
+    }
+  } catch (error) {
+    if (error instanceof SourceFileError) {
+      warnings.push({ path: error.path, message: error.message });
+      return null;
+    }
+    throw error;
+  }
+  if (size !== entry.size) warnings.push({ path: entry.path, message: `changed while being read (listed ${entry.size} bytes, read ${size})` });
+  return { content, size };
+}
+
+/**
+ * One backup: list the source, compare with the parent snapshot (size and mtime), read only
+ * new and changed files, store their chunks, then trees bottom-up, then the index, and last
+ * the snapshot object. Until that last write, nothing is visible.
+ */
+export async function backup(repo: Repository, source: Source, options: BackupOptions): Promise<BackupResult> {
+  const started = Date.now();
+  const progress = new ProgressTracker(options.onProgress);
+  const lock = await lockRepository(repo, 'backup', false);
+  const writer = repo.newBlobWriter();
+  try {
+    progress.phase = 'reading the previous snapshot';
+    progress.report(true);
+    const parent =
+      options.parent !== undefined ? options.parent : ((await listSnapshots(repo)).filter((s) => s.site === options.site).at(-1) ?? null);
+    const previous = parent && !options.forceRead ? await loadFileMap(repo, parent.tree) : new Map<string, FileNode>();
+
+    progress.phase = 'listing files';
+    progress.report(true);
+    const { entries, warnings } = await source.list();
+    checkCancelled(options.signal);
+
+    const files = entries.filter((e) => e.type === 'file');
+    const toRead = files.filter((e) => !unchanged(e, previous.get(e.path), writer));
+    progress.filesTotal = files.length;
+    progress.bytesTotal = toRead.reduce((sum, e) => sum + e.size, 0);
+    progress.phase = 'backing up';
+
+    const stats = { files_new: 0, files_changed: 0, files_unchanged: files.length - toRead.length, bytes_read: 0 };
+    const fileNodes = new Map<string, FileNode>();
+    for (const entry of files) {
+      const prev = previous.get(entry.path);
+      if (unchanged(entry, prev, writer)) {
+        fileNodes.set(entry.path, { name: baseName(entry.path), type: 'file', mode: entry.mode, mtime: entry.mtime, size: entry.size, content: prev.content });
+        progress.filesDone++;
+      }
+    }
+
+    const slots = new Semaphore(options.fileConcurrency ?? 8);
+    await Promise.all(
+      toRead.map((entry) =>
+        slots.run(async () => {
+          checkCancelled(options.signal);
+          progress.currentPath = entry.path;
+          const stored = await storeFile(repo, writer, source, entry, progress, warnings);
+          progress.filesDone++;
+          progress.report();
+          if (!stored) return;
+          stats.bytes_read += stored.size;
+          if (previous.has(entry.path)) stats.files_changed++;
+          else stats.files_new++;
+          fileNodes.set(entry.path, { name: baseName(entry.path), type: 'file', mode: entry.mode, mtime: entry.mtime, size: stored.size, content: stored.content });
+        }),
+      ),
+    );
+    checkCancelled(options.signal);
+
+    progress.phase = 'writing trees';
+    progress.report(true);
+    const rootTree = await writeTrees(writer, entries, fileNodes);
+    await writer.flush();
+
+    let totalBytes = 0;
+    for (const node of fileNodes.values()) totalBytes += node.size;
+    const snapshot: Snapshot = snapshotSchema.parse({
+      version: 1,
+      time: (options.time ?? new Date()).toISOString(),
+      site: options.site,
+      hostname: hostname(),
+      tags: options.tags ?? [],
+      kind: options.kind ?? 'files',
+      parent: parent?.id ?? null,
+      tree: rootTree,
+      source: source.description,
+      stats: {
+        files: fileNodes.size,
+        dirs: entries.filter((e) => e.type === 'dir').length,
+        bytes: totalBytes,
+        ...stats,
+        bytes_added: 0,
+        duration_s: 0,
+      },
+      warnings,
+      original: null,
+    });
+    snapshot.stats.bytes_added = writer.stats.bytesStored;
+    snapshot.stats.duration_s = Math.round((Date.now() - started) / 10) / 100;
+    checkCancelled(options.signal);
+    const { id, size } = await repo.saveJson('snapshots', snapshot);
+    snapshot.stats.bytes_added += size;
+    progress.phase = 'done';
+    progress.report(true);
+    return { id, snapshot };
+  } catch (error) {
+    await writer.abandon();
+    throw error;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Builds and stores the tree objects, deepest folders first. Returns the root tree's id. */
+export async function writeTrees(writer: BlobWriter, entries: readonly SourceEntry[], fileNodes: ReadonlyMap<string, FileNode>): Promise<string> {
+  const children = new Map<string, TreeNode[]>([['', []]]);
+  const dirs = entries.filter((e) => e.type === 'dir');
+  for (const dir of dirs) children.set(dir.path, []);
+  for (const entry of entries) {
+    if (entry.type === 'symlink') {
+      children.get(parentPath(entry.path))?.push({ name: baseName(entry.path), type: 'symlink', mode: entry.mode, mtime: entry.mtime, target: entry.target ?? '' });
+    }
+  }
+  for (const [path, node] of fileNodes) children.get(parentPath(path))?.push(node);
+  const depth = (path: string) => path.split('/').length;
+  for (const dir of [...dirs].sort((a, b) => depth(b.path) - depth(a.path))) {
+    const subtree = await writer.saveTree(children.get(dir.path) ?? []);
+    children.get(parentPath(dir.path))?.push({ name: baseName(dir.path), type: 'dir', mode: dir.mode, mtime: dir.mtime, subtree });
+  }
+  return writer.saveTree(children.get('') ?? []);
+}
