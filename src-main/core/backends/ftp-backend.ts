@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { Client, FTPError } from 'basic-ftp';
 import { assertObjectName, BackendError, notFound, type Backend, type ByteRange, type ObjectInfo } from './backend';
 import { sha256Fingerprint, type ConnectionSecrets, type ConnectionSettings } from './connection';
@@ -34,8 +34,9 @@ function classify(error: unknown, location: string, name: string): BackendError 
   }
   const message = (error as Error).message ?? String(error);
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'CERT_HAS_EXPIRED' || code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return new BackendError('permanent', 'TLS_UNTRUSTED', `The TLS certificate of ${location} does not validate (${code}). Pass --ca with its certificate, or pin it with --tls-fingerprint.`);
+  const tlsCodes = ['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'];
+  if ((code && tlsCodes.includes(code)) || /self[- ]signed certificate|certificate has expired|unable to verify|altnames/i.test(message)) {
+    return new BackendError('permanent', 'TLS_UNTRUSTED', `The TLS certificate of ${location} does not validate (${code ?? message}). Pass --ca with its certificate, or pin it with --tls-fingerprint.`);
   }
   if (code === 'ENOTFOUND') return new BackendError('permanent', 'CONNECTION_FAILED', `Unknown host in ${location}.`);
   return new BackendError('transient', 'CONNECTION_FAILED', `FTP connection to ${location} failed: ${message}`);
@@ -80,11 +81,7 @@ export class FtpBackend implements Backend {
         user: this.target.username,
         password: this.secrets.password ?? '',
         secure: this.target.secure,
-        secureOptions: this.target.secure
-          ? pinned
-            ? { rejectUnauthorized: false }
-            : { ca: this.#ca, servername: this.#ca ? 'localhost' : undefined, checkServerIdentity: this.#ca ? () => undefined : undefined }
-          : undefined,
+        secureOptions: this.#tlsOptions(),
       });
       if (this.target.secure) {
         const socket = client.ftp.socket as TLSSocket;
@@ -105,7 +102,7 @@ export class FtpBackend implements Backend {
       return client;
     } catch (error) {
       client.close();
-      if (error instanceof FTPError && /TLS|AUTH/i.test(error.message) && error.code >= 500) {
+      if (this.target.secure && error instanceof FTPError && error.code !== 530 && /\b(TLS|SSL|AUTH TLS)\b/i.test(error.message) && error.code >= 500) {
         throw new BackendError('permanent', 'TLS_UNTRUSTED', `${this.properties.location} does not offer TLS (${error.message}). SiteVault never falls back to plain FTP when TLS was asked for.`);
       }
       throw classify(error, this.properties.location, '(login)');
@@ -120,6 +117,19 @@ export class FtpBackend implements Backend {
       this.#count--;
       throw error;
     }
+  }
+
+  /**
+   * Pinned: accept any chain, then compare the certificate's fingerprint. Given a CA (often
+   * the self-signed certificate itself): validate against it alone, without the host-name
+   * check that such certificates rarely pass. Otherwise: the system's CAs, fully checked.
+   * Tool options with `undefined` values would replace Node's defaults, so none are set.
+   */
+  #tlsOptions(): ConnectionOptions | undefined {
+    if (!this.target.secure) return undefined;
+    if (this.secrets.tlsFingerprint) return { rejectUnauthorized: false };
+    if (this.#ca) return { ca: this.#ca, checkServerIdentity: () => undefined };
+    return {};
   }
 
   async #acquire(): Promise<Client> {

@@ -51,6 +51,15 @@ export async function connectSsh(target: SshTarget, secrets: ConnectionSecrets, 
       }
       reject(new BackendError('transient', 'CONNECTION_FAILED', `SSH connection to ${target.host}:${target.port} failed: ${error.message}`));
     });
+    const fail = (error: unknown) => {
+      const text = (error as Error).message ?? String(error);
+      reject(
+        /passphrase/i.test(text)
+          ? new BackendError('permanent', 'AUTH_FAILED', 'The key file is encrypted: give its passphrase (or the passphrase given is wrong).')
+          : new BackendError('permanent', 'AUTH_FAILED', `The key file cannot be used: ${text.replace(/^Cannot parse privateKey: /, '')}`),
+      );
+    };
+    try {
     client.connect({
       host: target.host,
       port: target.port,
@@ -83,6 +92,9 @@ export async function connectSsh(target: SshTarget, secrets: ConnectionSecrets, 
         return false;
       },
     });
+    } catch (error) {
+      fail(error);
+    }
   });
 }
 

@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackendError, type Backend } from '../../../src-main/core/backends/backend';
+import { DEFAULT_CONNECTION } from '../../../src-main/core/backends/connection';
+import { openBackend } from '../../../src-main/core/backends/open-backend';
+import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
+
+let harness: HarnessInfo;
+let localRoot: string;
+beforeAll(async () => {
+  harness = await loadHarnessInfo();
+  localRoot = await mkdtemp(join(tmpdir(), 'sv-conformance-'));
+});
+afterAll(async () => {
+  await rm(localRoot, { recursive: true, force: true });
+});
+
+const unique = () => randomBytes(4).toString('hex');
+const hex = () => randomBytes(32).toString('hex');
+
+type Factory = () => Backend;
+const backends: Array<[string, Factory]> = [
+  ['local folder', () => openBackend({ kind: 'local', path: join(localRoot, unique()) }, {})],
+  [
+    'SFTP (shell user, password)',
+    () => {
+      const s = harness.sshd!;
+      return openBackend({ kind: 'sftp', host: s.host, port: s.port, username: s.shell.username, path: `${s.shell.home}/repo-${unique()}` }, { password: s.shell.password, hostKey: s.hostKeyFingerprint });
+    },
+  ],
+  [
+    'SFTP (chrooted SFTP-only user, key)',
+    () => {
+      const s = harness.sshd!;
+      return openBackend({ kind: 'sftp', host: s.host, port: s.port, username: s.sftp.username, path: `/backups/repo-${unique()}` }, { identityFile: s.sftp.privateKeyPath, hostKey: s.hostKeyFingerprint });
+    },
+  ],
+  [
+    'FTP',
+    () => {
+      const f = harness.ftpd!;
+      return openBackend({ kind: 'ftp', host: f.host, port: f.port, username: f.username, path: `/backups/repo-${unique()}` }, { password: f.password }, { ...DEFAULT_CONNECTION, maxConnections: 3 });
+    },
+  ],
+  [
+    'FTPS (explicit TLS, CA file)',
+    () => {
+      const f = harness.ftpd!;
+      return openBackend({ kind: 'ftps', host: f.host, port: f.port, username: f.username, path: `/backups/repo-${unique()}` }, { password: f.password, caFile: f.caFile });
+    },
+  ],
+];
+
+describe.each(backends)('backend conformance: %s', (_label, make) => {
+  let backend: Backend;
+  beforeAll(() => {
+    backend = make();
+  });
+  afterAll(async () => {
+    await backend.close();
+  });
+
+  it('writes, stats, reads whole and by range', async () => {
+    const name = `snapshots/${hex()}`;
+    const data = randomBytes(300_000);
+    await backend.write(name, data);
+    expect(await backend.stat(name)).toEqual({ name, size: data.length });
+    expect((await backend.read(name)).equals(data)).toBe(true);
+    expect((await backend.read(name, { offset: 1000, length: 5000 })).equals(data.subarray(1000, 6000))).toBe(true);
+    expect((await backend.read(name, { offset: data.length - 10, length: 10 })).equals(data.subarray(-10))).toBe(true);
+  });
+
+  it('writes config and empty objects', async () => {
+    await backend.write('config', Buffer.from('cfg'));
+    expect((await backend.read('config')).toString()).toBe('cfg');
+    const empty = `locks/${hex()}`;
+    await backend.write(empty, Buffer.alloc(0));
+    expect((await backend.stat(empty)).size).toBe(0);
+  });
+
+  it('lists a folder, including data/ with its two-hex subfolders, and never temporary files', async () => {
+    const ids = [hex(), hex(), hex()];
+    await Promise.all(ids.map((id) => backend.write(`data/${id.slice(0, 2)}/${id}`, Buffer.from(id))));
+    const listed = await backend.list('data');
+    for (const id of ids) expect(listed).toContainEqual({ name: `data/${id.slice(0, 2)}/${id}`, size: 64 });
+    expect(listed.every((o) => !o.name.includes('.tmp.'))).toBe(true);
+    expect(await backend.list('index')).toEqual([]);
+  });
+
+  it('handles many writes in parallel', async () => {
+    const names = Array.from({ length: 24 }, () => `index/${hex()}`);
+    await Promise.all(names.map((name, i) => backend.write(name, Buffer.from(`payload ${i}`))));
+    const listed = new Set((await backend.list('index')).map((o) => o.name));
+    for (const name of names) expect(listed.has(name)).toBe(true);
+  });
+
+  it('deletes, and reports what is missing as not-found', async () => {
+    const name = `keys/${hex()}`;
+    await backend.write(name, Buffer.from('k'));
+    await backend.delete(name);
+    for (const attempt of [() => backend.stat(name), () => backend.read(name), () => backend.delete(name)]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackendError);
+      expect((error as BackendError).kind).toBe('not-found');
+    }
+  });
+
+  it('refuses names outside the repository format', async () => {
+    for (const name of ['../escape', 'data/../../x', '/etc/passwd', 'snapshots/not-hex', `data/zz/${hex()}`]) {
+      await expect(backend.write(name, Buffer.from('x'))).rejects.toMatchObject({ kind: 'permanent', code: 'BAD_REQUEST' });
+    }
+  });
+});
+
+describe('connection errors are specific', () => {
+  const sftpTo = (secrets: Parameters<typeof openBackend>[1]) => {
+    const s = harness.sshd!;
+    return openBackend({ kind: 'sftp', host: s.host, port: s.port, username: s.shell.username, path: `${s.shell.home}/x` }, secrets, { ...DEFAULT_CONNECTION, maxRetries: 1 });
+  };
+  const expectCode = async (backend: Backend, code: string, message?: RegExp) => {
+    const error = await backend.list('snapshots').catch((e: unknown) => e);
+    await backend.close();
+    expect(error).toMatchObject({ code });
+    if (message) expect((error as Error).message).toMatch(message);
+    return error as Error;
+  };
+
+  it('SFTP: an unknown host key is refused and its fingerprint shown', async () => {
+    const error = await expectCode(sftpTo({ password: harness.sshd!.shell.password }), 'HOST_KEY_UNKNOWN');
+    expect(error.message).toContain(harness.sshd!.hostKeyFingerprint);
+  });
+
+  it('SFTP: a changed host key is refused', async () => {
+    await expectCode(sftpTo({ password: harness.sshd!.shell.password, hostKey: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }), 'HOST_KEY_CHANGED', /CHANGED/);
+  });
+
+  it('SFTP: accepting a new host key works once confirmed', async () => {
+    const backend = sftpTo({ password: harness.sshd!.shell.password, acceptNewHostKey: true });
+    expect(await backend.list('snapshots')).toEqual([]);
+    await backend.close();
+  });
+
+  it('SFTP: a wrong password says so, without the password', async () => {
+    const error = await expectCode(sftpTo({ password: 'not-the-password', hostKey: harness.sshd!.hostKeyFingerprint }), 'AUTH_FAILED', /refused the login/);
+    expect(error.message).not.toContain('not-the-password');
+  });
+
+  it('SFTP: an encrypted key needs its passphrase', async () => {
+    const s = harness.sshd!;
+    await expectCode(sftpTo({ identityFile: s.shell.encryptedKeyPath, hostKey: s.hostKeyFingerprint }), 'AUTH_FAILED', /passphrase/);
+    const ok = sftpTo({ identityFile: s.shell.encryptedKeyPath, keyPassphrase: s.shell.keyPassphrase, hostKey: s.hostKeyFingerprint });
+    expect(await ok.list('snapshots')).toEqual([]);
+    await ok.close();
+  });
+
+  it('SFTP: an unreachable port is a connection failure', async () => {
+    const backend = openBackend({ kind: 'sftp', host: '127.0.0.1', port: 1, username: 'x', path: '/x' }, { password: 'x' }, { ...DEFAULT_CONNECTION, maxRetries: 1 });
+    await expectCode(backend, 'CONNECTION_FAILED', /ECONNREFUSED/);
+  });
+
+  const ftps = (secrets: Parameters<typeof openBackend>[1]) => {
+    const f = harness.ftpd!;
+    return openBackend({ kind: 'ftps', host: f.host, port: f.port, username: f.username, path: '/backups/x' }, secrets, { ...DEFAULT_CONNECTION, maxRetries: 1 });
+  };
+
+  it('FTPS: a self-signed certificate without a CA or pin is refused', async () => {
+    await expectCode(ftps({ password: harness.ftpd!.password }), 'TLS_UNTRUSTED', /--tls-fingerprint/);
+  });
+
+  it('FTPS: a pinned certificate fingerprint works; another is refused as changed', async () => {
+    const ok = ftps({ password: harness.ftpd!.password, tlsFingerprint: harness.ftpd!.certFingerprint });
+    expect(await ok.list('snapshots')).toEqual([]);
+    await ok.close();
+    await expectCode(ftps({ password: harness.ftpd!.password, tlsFingerprint: 'SHA256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB' }), 'HOST_KEY_CHANGED');
+  });
+
+  it('FTP: a wrong password says so', async () => {
+    const f = harness.ftpd!;
+    const backend = openBackend({ kind: 'ftp', host: f.host, port: f.port, username: f.username, path: '/x' }, { password: 'wrong' }, { ...DEFAULT_CONNECTION, maxRetries: 1 });
+    await expectCode(backend, 'AUTH_FAILED');
+  });
+});
