@@ -87,6 +87,7 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
     const parent =
       options.parent !== undefined ? options.parent : ((await listSnapshots(repo)).filter((s) => s.site === options.site).at(-1) ?? null);
     const previous = parent && !options.forceRead ? await loadFileMap(repo, parent.tree) : new Map<string, FileNode>();
+    writer.adopt(await repo.unindexedPacks());
 
     progress.phase = 'listing files';
     progress.report(true);

@@ -1,3 +1,4 @@
+import { ApiError } from '../contract/errors';
 import { lockRepository, removeStaleLocks } from './locks';
 import { packName } from './pack';
 import { ProgressTracker, type ProgressListener } from './progress';
@@ -24,6 +25,10 @@ const REPACK_THRESHOLD = 0.5;
  */
 export async function prune(repo: Repository, options: { onProgress?: ProgressListener } = {}): Promise<PruneReport> {
   const progress = new ProgressTracker(options.onProgress);
+  if (repo.damagedIndexFiles.length > 0) {
+    // Packs listed only in a damaged index would look unused: deleting them would lose data.
+    throw new ApiError('BAD_REQUEST', `Refusing to prune: index files are damaged (${repo.damagedIndexFiles.join(', ')}). Run \`sitevault repair index\` first.`);
+  }
   const staleLocksRemoved = (await removeStaleLocks(repo)).length;
   const lock = await lockRepository(repo, 'prune', true);
   try {

@@ -24,7 +24,7 @@ export type RepositoryConfig = z.infer<typeof configSchema>;
 export type MetadataFolder = 'snapshots' | 'index' | 'locks';
 
 const PACK_TARGET_BYTES = 16 * 1024 * 1024;
-const PACKS_PER_INDEX_FILE = 32;
+const PACKS_PER_INDEX_FILE = 8;
 
 /**
  * An open repository: its keys, config and blob index, and the ways to read and write
@@ -109,11 +109,43 @@ export class Repository {
 
   // ---- index ----
 
+  /** Index files that could not be read when the index was loaded (check reports them). */
+  readonly damagedIndexFiles: string[] = [];
+
+  /** Loads every readable index file; a damaged one is skipped and remembered, not fatal. */
   async loadIndex(): Promise<void> {
     const ids = await this.listIds('index');
-    const files = await Promise.all(ids.map(async (id) => ({ id, file: indexFileSchema.parse(await this.loadJson('index', id)) })));
-    const superseded = new Set(files.flatMap(({ file }) => file.supersedes));
-    for (const { id, file } of files) if (!superseded.has(id)) this.index.addFile(id, file);
+    const files = await Promise.all(
+      ids.map(async (id) => {
+        try {
+          return { id, file: indexFileSchema.parse(await this.loadJson('index', id)) };
+        } catch {
+          this.damagedIndexFiles.push(id);
+          return null;
+        }
+      }),
+    );
+    const readable = files.filter((f): f is NonNullable<typeof f> => f !== null);
+    const superseded = new Set(readable.flatMap(({ file }) => file.supersedes));
+    for (const { id, file } of readable) if (!superseded.has(id)) this.index.addFile(id, file);
+  }
+
+  /**
+   * Packs in storage that no index lists (left by a backup that was killed before it could
+   * write its index), read from their own headers so their blobs are reused, not uploaded again.
+   */
+  async unindexedPacks(): Promise<PackRecord[]> {
+    const found: PackRecord[] = [];
+    for (const object of await this.backend.list('data')) {
+      const id = object.name.slice('data/xx/'.length);
+      if (this.index.packs.has(id)) continue;
+      try {
+        found.push({ id, size: object.size, entries: await this.readPackHeader(id, object.size) });
+      } catch {
+        // A damaged pack is left for check and prune to report and remove.
+      }
+    }
+    return found;
   }
 
   /** Lists a pack's blobs from its own header (for check and index rebuilding). */
@@ -175,6 +207,14 @@ export class BlobWriter {
 
   has(id: string): boolean {
     return this.repo.index.has(id) || this.#pending.has(id);
+  }
+
+  /** Takes over packs that exist but are not indexed: indexed with this writer's next index file. */
+  adopt(packs: readonly PackRecord[]): void {
+    for (const pack of packs) {
+      for (const entry of pack.entries) this.#pending.add(entry.id);
+      this.#unindexed.push(pack);
+    }
   }
 
   /** Stores a blob unless the repository already has it. Returns its id. */

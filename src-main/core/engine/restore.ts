@@ -7,8 +7,8 @@ import { openBlob, packName } from './pack';
 import { ProgressTracker, type ProgressListener } from './progress';
 import type { Repository } from './repository';
 import type { SnapshotWithId } from './snapshots';
-import { findNode, splitSnapshotPath, walkTree } from './tree-walk';
-import type { FileNode, TreeNode } from './tree';
+import { findNode, splitSnapshotPath } from './tree-walk';
+import { UnsafeNameError, type FileNode, type TreeNode } from './tree';
 
 export interface RestoreOptions {
   /** Restore only these snapshot paths (files or folders); all when empty. */
@@ -76,7 +76,7 @@ export async function restoreToFolder(repo: Repository, snapshot: SnapshotWithId
       nodes.push({ path: parts.slice(0, i).join('/'), node: { name: parts[i - 1]!, type: 'dir', mode: 0o755, mtime: 0, subtree: '0'.repeat(64) } });
     }
     if (found.node) nodes.push({ path: found.path, node: found.node });
-    if (found.tree) for await (const walked of walkTree(repo, found.tree, found.path)) nodes.push(walked);
+    if (found.tree) await collectNodes(repo, found.tree, found.path, nodes, result);
   }
 
   const full = (path: string) => {
@@ -124,6 +124,23 @@ export async function restoreToFolder(repo: Repository, snapshot: SnapshotWithId
   progress.phase = 'done';
   progress.report(true);
   return result;
+}
+
+/** Walks a tree; a damaged subtree is reported and skipped so the rest still restores. */
+async function collectNodes(repo: Repository, treeId: string, prefix: string, into: Array<{ path: string; node: TreeNode }>, result: RestoreResult): Promise<void> {
+  let nodes: TreeNode[];
+  try {
+    nodes = (await repo.loadTree(treeId, prefix)).nodes;
+  } catch (error) {
+    if (error instanceof UnsafeNameError) throw error;
+    result.failed.push({ path: prefix || '/', message: `folder cannot be read: ${(error as Error).message}` });
+    return;
+  }
+  for (const node of nodes) {
+    const path = prefix ? `${prefix}/${node.name}` : node.name;
+    into.push({ path, node });
+    if (node.type === 'dir') await collectNodes(repo, node.subtree, path, into, result);
+  }
 }
 
 interface Piece {
