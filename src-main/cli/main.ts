@@ -4,6 +4,7 @@ import { IntegrityError } from '../core/engine/crypto';
 import { UnsafeNameError } from '../core/engine/tree';
 import { APP_VERSION } from '../core/app-version';
 import { backupCommand, restoreCommand } from './commands/backup-restore';
+import { destinationCommand } from './commands/destination';
 import { infoCommand } from './commands/info';
 import { copyCommand, forgetCommand, pruneCommand } from './commands/maintenance';
 import {
@@ -38,6 +39,7 @@ const commands: Readonly<Record<string, Command>> = {
   copy: copyCommand,
   key: keyCommand,
   repair: repairCommand,
+  destination: destinationCommand,
 };
 
 /** Runs one `sitevault` invocation and returns its exit code. */

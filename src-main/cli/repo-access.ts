@@ -3,6 +3,7 @@ import type { Backend } from '../core/backends/backend';
 import { openBackend, type ConnectionSecrets } from '../core/backends/open-backend';
 import { parseLocation } from '../core/backends/location';
 import { Repository } from '../core/engine/repository';
+import { openCore } from '../core/open-core';
 import { UsageError } from './usage';
 import { readHiddenLine } from './prompt';
 
@@ -47,16 +48,34 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv, variable: string, flags: 
   };
 }
 
+/** A saved destination's name selects it (secrets from the keychain); anything else is a location. */
+async function savedDestination(spec: string, env: NodeJS.ProcessEnv) {
+  if (/^[a-z]+:\/\//i.test(spec) || spec.includes('/') || spec.startsWith('.')) return null;
+  const core = await openCore({ shell: 'cli', env });
+  return core.destinations.find(spec) ? core.destinations.open(spec) : null;
+}
+
 export async function backendFor(spec: string | undefined, env: NodeJS.ProcessEnv, flags: RemoteFlags, passwordVariable = 'SITEVAULT_REPO_PASSWORD'): Promise<Backend> {
   if (!spec) throw new UsageError('--repo is required.');
+  const saved = await savedDestination(spec, env);
+  if (saved) return saved.backend;
   const location = parseLocation(spec);
   return openBackend(location, secretsFromEnv(env, passwordVariable, flags));
+}
+
+/** The passphrase: the environment first, then the saved destination's keychain entry, then a prompt. */
+export async function repositoryPassphrase(spec: string, backend: Backend, env: NodeJS.ProcessEnv, variable = 'SITEVAULT_PASSPHRASE'): Promise<string> {
+  if (!env[variable]) {
+    const saved = await savedDestination(spec, env);
+    if (saved?.passphrase) return saved.passphrase;
+  }
+  return passphraseFrom(env, variable, `Passphrase for ${backend.properties.location}: `);
 }
 
 export async function openRepo(spec: string | undefined, env: NodeJS.ProcessEnv, flags: RemoteFlags, options: { loadIndex?: boolean } = {}): Promise<Repository> {
   const backend = await backendFor(spec, env, flags);
   try {
-    const passphrase = await passphraseFrom(env, 'SITEVAULT_PASSPHRASE', `Passphrase for ${backend.properties.location}: `);
+    const passphrase = await repositoryPassphrase(spec!, backend, env);
     return await Repository.open(backend, passphrase, options);
   } catch (error) {
     await backend.close();

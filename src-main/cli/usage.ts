@@ -31,10 +31,15 @@ Commands:
   copy --repo REPO --to REPO2 [--site NAME]   Copy snapshots, transferring only missing data.
   key list|add|passwd|remove --repo REPO      Manage the repository's passphrases.
   repair index --repo REPO                    Rebuild the index from the pack headers.
+  destination add NAME --url URL [--password-env VAR] [--passphrase-env VAR] [--identity FILE]
+         [--key-passphrase-env VAR] [--host-key SHA256:…|--accept-new-host-key] [--ca FILE|--tls-fingerprint SHA256:…]
+         [--timeout S] [--max-retries N] [--max-connections N] [--active]
+  destination list [--json] | destination remove NAME
   help                    Show this help.
 
-REPO is a local folder, sftp://user@host:port/path, ftp://user@host:port/path or
-ftps://user@host:port/path (explicit TLS). SNAPSHOT is an id prefix or "latest".
+REPO is a local folder, sftp://user@host:port/path, ftp://user@host:port/path,
+ftps://user@host:port/path (explicit TLS), or a saved destination's name (its secrets come
+from the keychain). SNAPSHOT is an id prefix or "latest".
 Remote options: --identity FILE, --host-key SHA256:..., --accept-new-host-key,
   --ca FILE, --tls-fingerprint SHA256:...
 

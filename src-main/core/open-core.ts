@@ -1,4 +1,6 @@
 import type { AppInfo, ServiceHandlers } from './contract/operations';
+import { Destinations } from './destinations';
+import { JobRunner } from './jobs/job-runner';
 import { resolveDataDir } from './paths';
 import { keychainServiceName, OsKeychain, type SecretStore } from './secrets/keychain';
 import { createService } from './service/create-service';
@@ -10,6 +12,8 @@ export interface Core {
   settings: SettingsStore;
   secrets: SecretStore;
   events: EventBus;
+  destinations: Destinations;
+  jobs: JobRunner;
   handlers: ServiceHandlers;
 }
 
@@ -29,6 +33,8 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
   const isDefaultProfile = !env['SITEVAULT_HOME'];
   const secrets = options.secrets ?? new OsKeychain(keychainServiceName(dataDir, isDefaultProfile));
   const events = new EventBus();
+  const destinations = new Destinations(settings, secrets);
+  const jobs = new JobRunner(events);
   const handlers = createService({
     shell: options.shell,
     electronVersion: options.electronVersion ?? null,
@@ -36,6 +42,8 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     settings,
     secrets,
     events,
+    destinations,
+    jobs,
   });
-  return { dataDir, settings, secrets, events, handlers };
+  return { dataDir, settings, secrets, events, destinations, jobs, handlers };
 }

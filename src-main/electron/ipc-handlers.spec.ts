@@ -22,7 +22,13 @@ function fakeEvent(options: { id?: number; url?: string; subframe?: boolean } = 
   return { sender: { id: options.id ?? 7, mainFrame }, senderFrame: frame };
 }
 
+const unused = async (): Promise<never> => {
+  throw new Error('not used in this test');
+};
+const otherHandlers = { 'destination:list': unused, 'repo:snapshots': unused, 'repo:check': unused, 'job:list': unused, 'job:cancel': unused };
+
 const handlers: ServiceHandlers = {
+  ...otherHandlers,
   'app:info': vi.fn(async () => ({
     name: 'SiteVault',
     version: '1',

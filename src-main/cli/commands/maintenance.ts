@@ -8,7 +8,7 @@ import { listSnapshots } from '../../core/engine/snapshots';
 import { formatBytes } from '../format';
 import type { CliOutput } from '../output';
 import { terminalProgress } from '../progress-bar';
-import { backendFor, openRepo, passphraseFrom, REMOTE_OPTIONS } from '../repo-access';
+import { backendFor, openRepo, REMOTE_OPTIONS, repositoryPassphrase } from '../repo-access';
 import { EXIT_OK, UsageError } from '../usage';
 
 const REPO = { repo: { type: 'string' }, ...REMOTE_OPTIONS } as const;
@@ -100,7 +100,7 @@ export async function copyCommand(args: string[], io: CliOutput, env: NodeJS.Pro
   const bar = terminalProgress();
   try {
     const toEnv = { ...env, SITEVAULT_TO_PASSPHRASE: env['SITEVAULT_TO_PASSPHRASE'] || env['SITEVAULT_PASSPHRASE'] };
-    const passphrase = await passphraseFrom(toEnv, 'SITEVAULT_TO_PASSPHRASE', `Passphrase for ${destinationBackend.properties.location}: `);
+    const passphrase = await repositoryPassphrase(values.to, destinationBackend, toEnv, 'SITEVAULT_TO_PASSPHRASE');
     const destination = (await Repository.exists(destinationBackend))
       ? await Repository.open(destinationBackend, passphrase)
       : await Repository.init(destinationBackend, passphrase, source.keys);

@@ -7,7 +7,7 @@ import { diffTrees, findNode, walkTree } from '../../core/engine/tree-walk';
 import { formatBytes } from '../format';
 import type { CliOutput } from '../output';
 import { terminalProgress } from '../progress-bar';
-import { backendFor, openRepo, passphraseFrom, REMOTE_OPTIONS, requirePositional } from '../repo-access';
+import { backendFor, openRepo, passphraseFrom, REMOTE_OPTIONS, repositoryPassphrase, requirePositional } from '../repo-access';
 import { EXIT_DAMAGE, EXIT_OK, UsageError } from '../usage';
 
 const REPO = { repo: { type: 'string' }, ...REMOTE_OPTIONS } as const;
@@ -17,7 +17,7 @@ export async function initCommand(args: string[], io: CliOutput, env: NodeJS.Pro
   const { values } = parseArgs({ args, options: { ...REPO, ...JSON_FLAG }, strict: true });
   const backend = await backendFor(values.repo, env, values);
   try {
-    const passphrase = await passphraseFrom(env, 'SITEVAULT_PASSPHRASE', 'New repository passphrase: ', true);
+    const passphrase = await repositoryPassphrase(values.repo!, backend, env);
     const repo = await Repository.init(backend, passphrase);
     if (values.json) io.out(JSON.stringify({ id: repo.config.id, location: repo.location }));
     else {

@@ -3,10 +3,18 @@
  * sandboxed preload can import it. `operations.ts` declares a schema for each name and the
  * compiler checks that the two lists agree.
  */
-export const operationNames = ['app:info', 'keychain:status'] as const;
+export const operationNames = [
+  'app:info',
+  'keychain:status',
+  'destination:list',
+  'repo:snapshots',
+  'repo:check',
+  'job:list',
+  'job:cancel',
+] as const;
 export type OperationName = (typeof operationNames)[number];
 
-export const eventNames = ['keychain:changed'] as const;
+export const eventNames = ['keychain:changed', 'job:progress', 'job:finished'] as const;
 export type EventName = (typeof eventNames)[number];
 
 /** `'site:testConnection'` becomes the client method `siteTestConnection`. */

@@ -1,4 +1,10 @@
+import { ApiError } from '../contract/errors';
 import type { AppInfo, KeychainStatus, ServiceHandlers } from '../contract/operations';
+import type { Destinations } from '../destinations';
+import { checkRepository } from '../engine/check';
+import { Repository } from '../engine/repository';
+import { listSnapshots } from '../engine/snapshots';
+import type { JobRunner } from '../jobs/job-runner';
 import type { SecretStore } from '../secrets/keychain';
 import type { SettingsStore } from '../settings/settings-store';
 import type { EventBus } from './event-bus';
@@ -11,6 +17,23 @@ export interface ServiceContext {
   settings: SettingsStore;
   secrets: SecretStore;
   events: EventBus;
+  destinations: Destinations;
+  jobs: JobRunner;
+}
+
+/** Opens a saved destination's repository with the passphrase from the keychain. */
+async function openDestinationRepository(destinations: Destinations, name: string, loadIndex = true): Promise<Repository> {
+  const { backend, passphrase } = await destinations.open(name);
+  if (!passphrase) {
+    await backend.close();
+    throw new ApiError('AUTH_FAILED', `No repository passphrase is stored for the destination ${name}.`);
+  }
+  try {
+    return await Repository.open(backend, passphrase, { loadIndex });
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
 }
 
 /** The service API's implementation, shared by the Electron shell, the CLI and the server. */
@@ -39,6 +62,71 @@ export function createService(ctx: ServiceContext): ServiceHandlers {
       lastKeychainStatus = status;
       if (changed) ctx.events.emit({ name: 'keychain:changed', payload: status });
       return status;
+    },
+
+    async 'destination:list'() {
+      const destinations = await Promise.all(
+        ctx.destinations.list().map(async (d) => ({
+          name: d.name,
+          url: d.url,
+          hostKey: d.hostKey,
+          tlsFingerprint: d.tlsFingerprint,
+          timeoutSeconds: d.timeoutSeconds,
+          maxRetries: d.maxRetries,
+          maxConnections: d.maxConnections,
+          passive: d.passive,
+          hasPassword: await ctx.destinations.has(d.name, 'password'),
+          hasPassphrase: await ctx.destinations.has(d.name, 'passphrase'),
+        })),
+      );
+      return { destinations };
+    },
+
+    async 'repo:snapshots'({ destination, site }) {
+      const repo = await openDestinationRepository(ctx.destinations, destination, false);
+      try {
+        const snapshots = (await listSnapshots(repo)).filter((s) => !site || s.site === site);
+        return {
+          snapshots: snapshots.map((s) => ({
+            id: s.id,
+            time: s.time,
+            site: s.site,
+            tags: s.tags,
+            kind: s.kind,
+            files: s.stats.files,
+            bytes: s.stats.bytes,
+            bytesAdded: s.stats.bytes_added,
+            warnings: s.warnings.length,
+          })),
+        };
+      } finally {
+        await repo.backend.close();
+      }
+    },
+
+    async 'repo:check'({ destination, readDataPercent }) {
+      if (!ctx.destinations.find(destination)) throw new ApiError('NOT_FOUND', `No destination named ${destination}.`);
+      const jobId = ctx.jobs.start('verify', `Check ${destination}${readDataPercent ? ` (read ${readDataPercent}% of the data)` : ''}`, async ({ onProgress }) => {
+        const repo = await openDestinationRepository(ctx.destinations, destination);
+        try {
+          const report = await checkRepository(repo, { readDataPercent, onProgress });
+          if (report.damage.length > 0) {
+            const first = report.damage[0]!;
+            throw Object.assign(new Error(`${report.damage.length} problems found, first: ${first.kind} ${first.id}: ${first.message}`), { code: 'DAMAGE_FOUND' });
+          }
+        } finally {
+          await repo.backend.close();
+        }
+      });
+      return { jobId };
+    },
+
+    async 'job:list'() {
+      return { jobs: ctx.jobs.list() };
+    },
+
+    async 'job:cancel'({ id }) {
+      return { cancelled: ctx.jobs.cancel(id) };
     },
   };
 }

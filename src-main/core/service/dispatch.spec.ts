@@ -14,8 +14,14 @@ const info = {
   dataDir: '/tmp/x',
 };
 
+const unused = async (): Promise<never> => {
+  throw new Error('not used in this test');
+};
+const otherHandlers = { 'destination:list': unused, 'repo:snapshots': unused, 'repo:check': unused, 'job:list': unused, 'job:cancel': unused };
+
 function handlers(overrides: Partial<ServiceHandlers> = {}): ServiceHandlers {
   return {
+    ...otherHandlers,
     'app:info': async () => info,
     'keychain:status': async () => ({ available: true, backend: 'Secret Service', problem: null }),
     ...overrides,

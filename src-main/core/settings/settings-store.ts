@@ -7,6 +7,25 @@ import { ApiError } from '../contract/errors';
 
 export const SETTINGS_VERSION = 1;
 
+/**
+ * A saved destination, JetBackup-style. No secret here: its login password, key passphrase
+ * and repository passphrase are in the keychain under `destination:<name>:…`.
+ */
+export const destinationSchema = z.object({
+  name: z.string().min(1).max(40),
+  /** `/abs/path`, or `sftp|ftp|ftps://user@host:port/path` (never with a password). */
+  url: z.string(),
+  identityFile: z.string().nullable().default(null),
+  hostKey: z.string().nullable().default(null),
+  caFile: z.string().nullable().default(null),
+  tlsFingerprint: z.string().nullable().default(null),
+  timeoutSeconds: z.number().int().positive().default(30),
+  maxRetries: z.number().int().nonnegative().default(5),
+  maxConnections: z.number().int().nonnegative().default(0),
+  passive: z.boolean().default(true),
+});
+export type Destination = z.infer<typeof destinationSchema>;
+
 /** Settings never hold a secret: passwords, keys and passphrases live in the keychain. */
 export const settingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
@@ -15,6 +34,7 @@ export const settingsSchema = z.object({
       theme: z.enum(['system', 'light', 'dark']).default('system'),
     })
     .default({ theme: 'system' }),
+  destinations: z.array(destinationSchema).default([]),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
