@@ -1,7 +1,10 @@
 import { hostname } from 'node:os';
 import { ApiError } from '../contract/errors';
 import { Semaphore } from '../backends/wrappers';
-import { chunkStream } from './chunker';
+import { chunkBuffer, chunkStream } from './chunker';
+
+/** Files up to this size are read in one piece instead of streamed. */
+const WHOLE_FILE_LIMIT = 8 * 1024 * 1024;
 import { lockRepository } from './locks';
 import { loadFileMap } from './parent-tree';
 import { ProgressTracker, type ProgressListener } from './progress';
@@ -54,7 +57,11 @@ async function storeFile(
   const content: string[] = [];
   let size = 0;
   try {
-    for await (const chunk of chunkStream(repo.chunker, source.read(entry))) {
+    const chunks =
+      source.readWhole && entry.size <= WHOLE_FILE_LIMIT
+        ? chunkBuffer(repo.chunker, await source.readWhole(entry))
+        : chunkStream(repo.chunker, source.read(entry));
+    for await (const chunk of chunks) {
       size += chunk.length;
       progress.bytesDone += chunk.length;
       content.push((await writer.save('data', chunk)).id);

@@ -84,6 +84,16 @@ export class Chunker {
   }
 }
 
+/** Splits data that is already in memory. */
+export function* chunkBuffer(chunker: Chunker, data: Buffer): Generator<Buffer> {
+  let at = 0;
+  while (at < data.length) {
+    const length = chunker.cut(data.subarray(at), true);
+    yield data.subarray(at, at + length);
+    at += length;
+  }
+}
+
 /**
  * Splits a stream of buffers into chunks. Memory stays bounded by `max` plus one input buffer.
  */

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError } from '../contract/errors';
 import { SourceFileError, type Source, type SourceEntry, type Warning } from './source';
@@ -84,6 +84,15 @@ export class LocalSource implements Source {
     const stream = createReadStream(join(this.root, entry.path), { highWaterMark: 1024 * 1024 });
     try {
       for await (const chunk of stream) yield chunk as Buffer;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new SourceFileError(entry.path, code === 'ENOENT' ? 'vanished during the backup' : `cannot be read (${code ?? (error as Error).message})`);
+    }
+  }
+
+  async readWhole(entry: SourceEntry): Promise<Buffer> {
+    try {
+      return await readFile(join(this.root, entry.path));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new SourceFileError(entry.path, code === 'ENOENT' ? 'vanished during the backup' : `cannot be read (${code ?? (error as Error).message})`);

@@ -22,6 +22,8 @@ export interface Source {
   list(): Promise<{ entries: SourceEntry[]; warnings: Warning[] }>;
   /** The file's bytes. Throws SourceFileError when it vanished or cannot be read. */
   read(entry: SourceEntry): AsyncIterable<Buffer>;
+  /** A small file in one piece (cheaper than a stream), where the source can. */
+  readWhole?(entry: SourceEntry): Promise<Buffer>;
   close(): Promise<void>;
 }
 
