@@ -57,6 +57,8 @@ export class FtpBackend implements Backend {
   readonly #madeDirs = new Set<string>();
   readonly #poolSize: number;
   #ca: Buffer | undefined;
+  /** The repository folder, absolute once known (a `~/` path is resolved at login). */
+  #base: string | null;
 
   constructor(
     private readonly target: FtpTarget,
@@ -64,9 +66,10 @@ export class FtpBackend implements Backend {
     private readonly settings: ConnectionSettings,
   ) {
     this.properties = {
-      location: `${target.secure ? 'ftps' : 'ftp'}://${target.username}@${target.host}:${target.port}${target.path}`,
+      location: `${target.secure ? 'ftps' : 'ftp'}://${target.username}@${target.host}:${target.port}${target.path.startsWith('~') ? '/' : ''}${target.path}`,
       maxConnections: settings.maxConnections,
     };
+    this.#base = target.path.startsWith('~') ? null : target.path;
     this.#poolSize = settings.maxConnections > 0 ? settings.maxConnections : DEFAULT_POOL;
   }
 
@@ -98,6 +101,7 @@ export class FtpBackend implements Backend {
       if (!this.settings.passive) {
         throw new BackendError('permanent', 'BAD_REQUEST', 'Active FTP mode is not supported by this client; use passive mode.');
       }
+      if (this.#base === null) this.#base = posix.join(await client.pwd(), this.target.path.replace(/^~\/?/, ''));
       this.#all.add(client);
       return client;
     } catch (error) {
@@ -165,8 +169,10 @@ export class FtpBackend implements Backend {
     }
   }
 
+  /** Call with a connection in hand: the base folder is known once logged in. */
   #path(name: string): string {
-    return posix.join(this.target.path, name);
+    if (this.#base === null) throw new Error('FTP path used before login');
+    return posix.join(this.#base, name);
   }
 
   async list(folder: string): Promise<ObjectInfo[]> {
@@ -225,9 +231,9 @@ export class FtpBackend implements Backend {
 
   async write(name: string, data: Buffer): Promise<void> {
     assertObjectName(name);
-    const path = this.#path(name);
-    const temp = `${path}.tmp.${randomBytes(6).toString('hex')}`;
     await this.#with(name, async (client) => {
+      const path = this.#path(name);
+      const temp = `${path}.tmp.${randomBytes(6).toString('hex')}`;
       await this.#mkdirs(client, posix.dirname(path));
       // ensureDir changes the working directory; absolute paths keep that harmless.
       try {

@@ -117,6 +117,8 @@ function call<T>(fn: (cb: (error: Error | null | undefined, value: T) => void) =
 export class SftpBackend implements Backend {
   readonly properties;
   #session: Promise<{ client: SshClient; sftp: SFTPWrapper }> | null = null;
+  /** The repository folder, absolute once known (a `~/` path is resolved at login). */
+  #base: string | null;
   readonly #madeDirs = new Set<string>();
 
   constructor(
@@ -124,7 +126,8 @@ export class SftpBackend implements Backend {
     private readonly secrets: ConnectionSecrets,
     private readonly settings: ConnectionSettings,
   ) {
-    this.properties = { location: `sftp://${target.username}@${target.host}:${target.port}${target.path}`, maxConnections: settings.maxConnections };
+    this.properties = { location: `sftp://${target.username}@${target.host}:${target.port}${target.path.startsWith('~') ? '/' : ''}${target.path}`, maxConnections: settings.maxConnections };
+    this.#base = target.path.startsWith('~') ? null : target.path;
   }
 
   #sftp(): Promise<SFTPWrapper> {
@@ -132,6 +135,10 @@ export class SftpBackend implements Backend {
       const opening = (async () => {
         const { client } = await connectSsh(this.target, this.secrets, this.settings);
         const sftp = await call<SFTPWrapper>((cb) => client.sftp(cb));
+        if (this.#base === null) {
+          const home = await call<string>((cb) => sftp.realpath('.', cb));
+          this.#base = posix.join(home, this.target.path.replace(/^~\/?/, ''));
+        }
         const drop = () => {
           if (this.#session === opening) this.#session = null;
         };
@@ -147,8 +154,10 @@ export class SftpBackend implements Backend {
     return this.#session.then((s) => s.sftp);
   }
 
+  /** Call after `#sftp()`: the base folder is known once logged in. */
   #path(name: string): string {
-    return posix.join(this.target.path, name);
+    if (this.#base === null) throw new Error('SFTP path used before login');
+    return posix.join(this.#base, name);
   }
 
   async #mkdirs(dir: string): Promise<void> {
@@ -241,6 +250,9 @@ export class SftpBackend implements Backend {
 
   async write(name: string, data: Buffer): Promise<void> {
     assertObjectName(name);
+    await this.#sftp().catch((error: unknown) => {
+      throw classify(error, this.properties.location, name);
+    });
     const path = this.#path(name);
     const temp = `${path}.tmp.${randomBytes(6).toString('hex')}`;
     try {

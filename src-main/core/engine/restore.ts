@@ -161,8 +161,9 @@ async function writeFiles(
   const byPack = new Map<string, Piece[]>();
   const remaining = new Map<PlannedFile, number>();
   for (const file of files) {
-    const handle = await openForWrite(full(file.path));
-    await handle.close();
+    // Files of several blobs are created first and filled at offsets; a one-blob file is
+    // written whole, in one call, when its blob arrives.
+    if (file.node.content.length !== 1) await (await openForWrite(full(file.path))).close();
     let position = 0;
     remaining.set(file, file.node.content.length);
     if (file.node.content.length === 0) {
@@ -211,7 +212,7 @@ async function writeFiles(
           try {
             const sealed = span.subarray(location.offset - first.offset, location.offset - first.offset + location.length);
             const plain = await openBlob(repo.keys, piece.blob, sealed, location.compression, location.rawLength, `pack ${pack.slice(0, 12)}`);
-            const handle = await open(full(piece.file.path), constants.O_WRONLY | constants.O_NOFOLLOW);
+            const handle = piece.file.node.content.length === 1 ? await openForWrite(full(piece.file.path)) : await open(full(piece.file.path), constants.O_WRONLY | constants.O_NOFOLLOW);
             try {
               await handle.write(plain, 0, plain.length, piece.position);
             } finally {

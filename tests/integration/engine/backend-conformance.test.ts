@@ -183,3 +183,25 @@ describe('connection errors are specific', () => {
     await expectCode(backend, 'AUTH_FAILED');
   });
 });
+
+describe('backup directory relative to the remote home (JetBackup style)', () => {
+  it('SFTP: /~/dir lands in the login user’s home', async () => {
+    const s = harness.sshd!;
+    const dir = `home-relative-${unique()}`;
+    const backend = openBackend({ kind: 'sftp', host: s.host, port: s.port, username: s.shell.username, path: `~/${dir}` }, { password: s.shell.password, hostKey: s.hostKeyFingerprint });
+    await backend.write('config', Buffer.from('here'));
+    await backend.close();
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile(join(s.shell.home, dir, 'config'), 'utf8')).toBe('here');
+  });
+
+  it('FTP: /~/dir lands in the login folder', async () => {
+    const f = harness.ftpd!;
+    const dir = `home-relative-${unique()}`;
+    const backend = openBackend({ kind: 'ftp', host: f.host, port: f.port, username: f.username, path: `~/${dir}` }, { password: f.password });
+    await backend.write('config', Buffer.from('there'));
+    await backend.close();
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile(join(f.root, dir, 'config'), 'utf8')).toBe('there');
+  });
+});
