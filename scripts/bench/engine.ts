@@ -83,6 +83,20 @@ async function main(): Promise<void> {
   await writeFile(join(dumpDir, 'database.sql'), scattered.join('\n'));
   const scatteredDump = await backupDump();
 
+  // Memory with many files: 100,000 small files; peak RSS must stay far below their total size
+  // times any per-file overhead that would mean holding contents.
+  const many = join(dir, 'many');
+  const manyCount = Math.round(100_000 * Math.min(1, scale));
+  for (let d = 0; d < manyCount / 1000; d++) {
+    await mkdir(join(many, `dir-${d}`), { recursive: true });
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => writeFile(join(many, `dir-${d}`, `file-${i}.txt`), `file ${d}/${i} `.repeat(50 + (i % 200)))));
+  }
+  const manyBytes = await folderBytes(many);
+  const manyRepo = join(dir, 'sv-many-repo');
+  await sv('init', '--repo', manyRepo);
+  const manyRun = await sv('backup', '--repo', manyRepo, '--source', many, '--site', 'many');
+  const manyAgain = await sv('backup', '--repo', manyRepo, '--source', many, '--site', 'many');
+
   const out = [
     `Site: ${site.files.length} files, ${siteMB.toFixed(0)} MB (scale ${scale}); 1% change touched ${Math.round(site.files.filter((f) => f.kind === 'text').length / 100)} files.`,
     '',
@@ -96,6 +110,14 @@ async function main(): Promise<void> {
       [
         ['SiteVault', mb(svSizeFull), (100 * svSizeFull) / site.totalBytes],
         ['restic', mb(resticSizeFull), (100 * resticSizeFull) / site.totalBytes],
+      ],
+    ),
+    '',
+    table(
+      [`${manyCount} small files (${mb(manyBytes).toFixed(0)} MB)`, 'seconds', 'peak RSS MiB'],
+      [
+        ['first backup', manyRun.seconds, Math.round(manyRun.peakRssMiB)],
+        ['no-change backup', manyAgain.seconds, Math.round(manyAgain.peakRssMiB)],
       ],
     ),
     '',

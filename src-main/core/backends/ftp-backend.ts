@@ -4,6 +4,7 @@ import { posix } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { Client, FTPError } from 'basic-ftp';
+import { enterActiveMode } from './ftp-active-mode';
 import { assertObjectName, BackendError, notFound, type Backend, type ByteRange, type ObjectInfo } from './backend';
 import { sha256Fingerprint, type ConnectionSecrets, type ConnectionSettings } from './connection';
 
@@ -98,9 +99,7 @@ export class FtpBackend implements Backend {
           }
         }
       }
-      if (!this.settings.passive) {
-        throw new BackendError('permanent', 'BAD_REQUEST', 'Active FTP mode is not supported by this client; use passive mode.');
-      }
+      if (!this.settings.passive) client.prepareTransfer = enterActiveMode;
       if (this.#base === null) this.#base = posix.join(await client.pwd(), this.target.path.replace(/^~\/?/, ''));
       this.#all.add(client);
       return client;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendError, type Backend } from '../../../src-main/core/backends/backend';
 import { DEFAULT_CONNECTION } from '../../../src-main/core/backends/connection';
+import { activeDataConnectionsAccepted } from '../../../src-main/core/backends/ftp-active-mode';
 import { openBackend } from '../../../src-main/core/backends/open-backend';
 import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
 
@@ -203,5 +204,28 @@ describe('backup directory relative to the remote home (JetBackup style)', () =>
     await backend.close();
     const { readFile } = await import('node:fs/promises');
     expect(await readFile(join(f.root, dir, 'config'), 'utf8')).toBe('there');
+  });
+});
+
+describe('FTP active mode (passive is the default)', () => {
+  it.each([false, true])('round-trips objects over active data connections (TLS: %s)', async (secure) => {
+    const f = harness.ftpd!;
+    const backend = openBackend(
+      { kind: secure ? 'ftps' : 'ftp', host: f.host, port: f.port, username: f.username, path: `/backups/active-${unique()}` },
+      { password: f.password, caFile: secure ? f.caFile : undefined },
+      { ...DEFAULT_CONNECTION, passive: false, maxConnections: 2 },
+    );
+    const before = activeDataConnectionsAccepted();
+    try {
+      const data = randomBytes(2 * 1024 * 1024);
+      const name = `data/ab/ab${hex().slice(2)}`;
+      await backend.write(name, data);
+      expect((await backend.read(name)).equals(data)).toBe(true);
+      expect((await backend.list('data')).map((o) => o.name)).toContain(name);
+      // Upload, download and two listings: each over a connection the server opened to us.
+      expect(activeDataConnectionsAccepted() - before).toBeGreaterThanOrEqual(4);
+    } finally {
+      await backend.close();
+    }
   });
 });
