@@ -1,8 +1,8 @@
 import type { Progress, ProgressListener } from '../core/engine/progress';
 import { formatBytes, formatDuration } from './format';
 
-/** A one-line progress bar on stderr when it is a terminal; nothing otherwise. */
-export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): { listener: ProgressListener | undefined; done(): void } {
+/** A one-line progress bar when stdout is a terminal (cleared before the result is printed); nothing otherwise. */
+export function terminalProgress(stream: NodeJS.WriteStream = process.stdout): { listener: ProgressListener | undefined; done(): void } {
   if (!stream.isTTY) return { listener: undefined, done() {} };
   let drawn = false;
   const draw = (p: Progress) => {

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { ApiError } from '../contract/errors';
-import { Semaphore } from '../backends/wrappers';
 import { chunkBuffer, chunkStream } from './chunker';
 
 /** Files up to this size are read in one piece instead of streamed. */
@@ -117,23 +116,24 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
       }
     }
 
-    const slots = new Semaphore(options.fileConcurrency ?? 8);
-    await Promise.all(
-      toRead.map((entry) =>
-        slots.run(async () => {
-          checkCancelled(options.signal);
-          progress.currentPath = entry.path;
-          const stored = await storeFile(repo, writer, source, entry, progress, warnings);
-          progress.filesDone++;
-          progress.report();
-          if (!stored) return;
-          stats.bytes_read += stored.size;
-          if (previous.has(entry.path)) stats.files_changed++;
-          else stats.files_new++;
-          fileNodes.set(entry.path, { name: baseName(entry.path), type: 'file', mode: entry.mode, mtime: entry.mtime, size: stored.size, content: stored.content });
-        }),
-      ),
-    );
+    // A fixed set of workers pulls from the list: memory does not grow with the file count.
+    let next = 0;
+    const worker = async () => {
+      while (next < toRead.length) {
+        const entry = toRead[next++]!;
+        checkCancelled(options.signal);
+        progress.currentPath = entry.path;
+        const stored = await storeFile(repo, writer, source, entry, progress, warnings);
+        progress.filesDone++;
+        progress.report();
+        if (!stored) continue;
+        stats.bytes_read += stored.size;
+        if (previous.has(entry.path)) stats.files_changed++;
+        else stats.files_new++;
+        fileNodes.set(entry.path, { name: baseName(entry.path), type: 'file', mode: entry.mode, mtime: entry.mtime, size: stored.size, content: stored.content });
+      }
+    };
+    await Promise.all(Array.from({ length: options.fileConcurrency ?? 8 }, worker));
     checkCancelled(options.signal);
 
     progress.phase = 'writing trees';
