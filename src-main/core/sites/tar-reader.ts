@@ -1,0 +1,129 @@
+/**
+ * Reads a tar stream (ustar, pax and GNU long names) entry by entry, handing each regular
+ * file's bytes to a callback as they arrive. Memory holds one 512-byte header and the
+ * chunk in flight, never a whole file.
+ */
+export interface TarEntry {
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  size: number;
+  mode: number;
+  mtime: number;
+}
+
+const BLOCK = 512;
+
+function octal(block: Buffer, offset: number, length: number): number {
+  const field = block.subarray(offset, offset + length);
+  if (field[0]! & 0x80) {
+    // GNU base-256 for large values.
+    let value = 0;
+    for (let i = 1; i < field.length; i++) value = value * 256 + field[i]!;
+    return value;
+  }
+  const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
+  return text === '' ? 0 : parseInt(text, 8);
+}
+
+function cString(block: Buffer, offset: number, length: number): Buffer {
+  const field = block.subarray(offset, offset + length);
+  const end = field.indexOf(0);
+  return end < 0 ? field : field.subarray(0, end);
+}
+
+function parsePax(data: Buffer): Map<string, Buffer> {
+  const records = new Map<string, Buffer>();
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(0x20, at);
+    if (space < 0) break;
+    const length = Number(data.subarray(at, space).toString('latin1'));
+    if (!Number.isFinite(length) || length <= 0) break;
+    const record = data.subarray(space + 1, at + length - 1);
+    const eq = record.indexOf(0x3d);
+    if (eq > 0) records.set(record.subarray(0, eq).toString('utf8'), record.subarray(eq + 1));
+    at += length;
+  }
+  return records;
+}
+
+/** Paths stay as raw bytes decoded as UTF-8; invalid sequences are kept by the caller's choice. */
+export async function readTar(
+  source: AsyncIterable<Buffer>,
+  onEntry: (entry: TarEntry, content: AsyncIterable<Buffer>) => Promise<void>,
+): Promise<void> {
+  const iterator = source[Symbol.asyncIterator]();
+  let buffered: Buffer = Buffer.alloc(0);
+  let ended = false;
+
+  const fill = async (needed: number): Promise<boolean> => {
+    while (buffered.length < needed && !ended) {
+      const { value, done } = await iterator.next();
+      if (done) ended = true;
+      else buffered = buffered.length === 0 ? value : Buffer.concat([buffered, value]);
+    }
+    return buffered.length >= needed;
+  };
+  const take = async (length: number): Promise<Buffer> => {
+    if (!(await fill(length))) throw new Error('The tar stream ended in the middle of an entry.');
+    const out = buffered.subarray(0, length);
+    buffered = buffered.subarray(length);
+    return out;
+  };
+  async function* body(size: number): AsyncGenerator<Buffer> {
+    let left = size;
+    while (left > 0) {
+      if (buffered.length === 0 && !(await fill(1))) throw new Error('The tar stream ended in the middle of a file.');
+      const piece = buffered.subarray(0, Math.min(left, buffered.length));
+      buffered = buffered.subarray(piece.length);
+      left -= piece.length;
+      yield piece;
+    }
+  }
+
+  let longName: Buffer | null = null;
+  let pax: Map<string, Buffer> | null = null;
+  for (;;) {
+    if (!(await fill(BLOCK))) return;
+    const header = await take(BLOCK);
+    if (header.every((byte) => byte === 0)) return;
+    const size = octal(header, 124, 12);
+    const padded = Math.ceil(size / BLOCK) * BLOCK;
+    const typeFlag = String.fromCharCode(header[156]!);
+    if (typeFlag === 'x' || typeFlag === 'L' || typeFlag === 'g') {
+      const data = (await take(padded)).subarray(0, size);
+      if (typeFlag === 'x') pax = parsePax(data);
+      if (typeFlag === 'L') longName = cString(data, 0, data.length);
+      continue;
+    }
+    const prefix = cString(header, 345, 155);
+    const name = cString(header, 0, 100);
+    const rawPath = pax?.get('path') ?? longName ?? (prefix.length > 0 ? Buffer.concat([prefix, Buffer.from('/'), name]) : name);
+    const realSize = pax?.get('size') ? Number(pax.get('size')!.toString()) : size;
+    const mtime = pax?.get('mtime') ? Math.floor(Number(pax.get('mtime')!.toString()) * 1000) : octal(header, 136, 12) * 1000;
+    const entry: TarEntry = {
+      path: rawPath.toString('utf8').replace(/^\.\//, '').replace(/\/$/, ''),
+      type: typeFlag === '0' || typeFlag === '\0' || typeFlag === '7' ? 'file' : typeFlag === '5' ? 'dir' : typeFlag === '2' ? 'symlink' : 'other',
+      size: realSize,
+      mode: octal(header, 100, 8) & 0o7777,
+      mtime,
+    };
+    longName = null;
+    pax = null;
+    const stream = body(entry.type === 'file' ? realSize : 0);
+    if (entry.type === 'file') {
+      let consumed = false;
+      const tracked = (async function* () {
+        for await (const piece of stream) yield piece;
+        consumed = true;
+      })();
+      await onEntry(entry, tracked);
+      if (!consumed) for await (const _ of tracked) void _;
+    } else {
+      await onEntry(entry, (async function* () {})());
+    }
+    const realPadded = Math.ceil(entry.size / BLOCK) * BLOCK;
+    const padding = (entry.type === 'file' ? realPadded - entry.size : 0) + (entry.type === 'file' ? 0 : padded);
+    if (padding > 0) await take(padding);
+  }
+}
