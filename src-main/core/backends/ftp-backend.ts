@@ -44,6 +44,64 @@ function classify(error: unknown, location: string, name: string): BackendError 
 }
 
 /**
+ * Pinned: accept any chain, then compare the certificate's fingerprint. Given a CA (often
+ * the self-signed certificate itself): validate against it alone, without the host-name
+ * check that such certificates rarely pass. Otherwise: the system's CAs, fully checked.
+ * Tool options with `undefined` values would replace Node's defaults, so none are set.
+ */
+function tlsOptions(secure: boolean, secrets: ConnectionSecrets, ca: Buffer | undefined): ConnectionOptions | undefined {
+  if (!secure) return undefined;
+  if (secrets.tlsFingerprint) return { rejectUnauthorized: false };
+  if (ca) return { ca, checkServerIdentity: () => undefined };
+  return {};
+}
+
+/**
+ * Logs in to an FTP or explicit-FTPS server, with the certificate checked as configured. TLS
+ * is never silently dropped: a server that refuses AUTH TLS fails the connection.
+ */
+export async function connectFtp(
+  target: Omit<FtpTarget, 'path'>,
+  secrets: ConnectionSecrets,
+  settings: ConnectionSettings,
+  ca: Buffer | undefined,
+  location: string,
+): Promise<Client> {
+  const client = new Client(settings.timeoutSeconds * 1000);
+  const pinned = secrets.tlsFingerprint;
+  try {
+    await client.access({
+      host: target.host,
+      port: target.port,
+      user: target.username,
+      password: secrets.password ?? '',
+      secure: target.secure,
+      secureOptions: tlsOptions(target.secure, secrets, ca),
+    });
+    if (target.secure) {
+      const socket = client.ftp.socket as TLSSocket;
+      if (typeof socket.getPeerCertificate !== 'function') {
+        throw new BackendError('permanent', 'TLS_UNTRUSTED', `${location} did not switch to TLS. SiteVault never falls back to plain FTP when TLS was asked for.`);
+      }
+      if (pinned) {
+        const actual = certificateFingerprint(socket.getPeerCertificate().raw);
+        if (actual !== pinned) {
+          throw new BackendError('permanent', 'HOST_KEY_CHANGED', `The TLS certificate of ${target.host}:${target.port} has CHANGED: it is now ${actual}, but ${pinned} was trusted.`);
+        }
+      }
+    }
+    if (!settings.passive) client.prepareTransfer = enterActiveMode;
+    return client;
+  } catch (error) {
+    client.close();
+    if (target.secure && error instanceof FTPError && error.code !== 530 && /\b(TLS|SSL|AUTH TLS)\b/i.test(error.message) && error.code >= 500) {
+      throw new BackendError('permanent', 'TLS_UNTRUSTED', `${location} does not offer TLS (${error.message}). SiteVault never falls back to plain FTP when TLS was asked for.`);
+    }
+    throw classify(error, location, '(login)');
+  }
+}
+
+/**
  * A repository on an FTP or explicit-FTPS server, through a pool of connections (one per
  * operation in flight, up to the destination's limit). TLS is never silently dropped: a
  * server that refuses AUTH TLS fails the connection.
@@ -76,40 +134,10 @@ export class FtpBackend implements Backend {
 
   async #connect(): Promise<Client> {
     if (this.secrets.caFile && !this.#ca) this.#ca = await readFile(this.secrets.caFile);
-    const client = new Client(this.settings.timeoutSeconds * 1000);
-    const pinned = this.secrets.tlsFingerprint;
-    try {
-      await client.access({
-        host: this.target.host,
-        port: this.target.port,
-        user: this.target.username,
-        password: this.secrets.password ?? '',
-        secure: this.target.secure,
-        secureOptions: this.#tlsOptions(),
-      });
-      if (this.target.secure) {
-        const socket = client.ftp.socket as TLSSocket;
-        if (typeof socket.getPeerCertificate !== 'function') {
-          throw new BackendError('permanent', 'TLS_UNTRUSTED', `${this.properties.location} did not switch to TLS. SiteVault never falls back to plain FTP when TLS was asked for.`);
-        }
-        if (pinned) {
-          const actual = certificateFingerprint(socket.getPeerCertificate().raw);
-          if (actual !== pinned) {
-            throw new BackendError('permanent', 'HOST_KEY_CHANGED', `The TLS certificate of ${this.target.host}:${this.target.port} has CHANGED: it is now ${actual}, but ${pinned} was trusted.`);
-          }
-        }
-      }
-      if (!this.settings.passive) client.prepareTransfer = enterActiveMode;
-      if (this.#base === null) this.#base = posix.join(await client.pwd(), this.target.path.replace(/^~\/?/, ''));
-      this.#all.add(client);
-      return client;
-    } catch (error) {
-      client.close();
-      if (this.target.secure && error instanceof FTPError && error.code !== 530 && /\b(TLS|SSL|AUTH TLS)\b/i.test(error.message) && error.code >= 500) {
-        throw new BackendError('permanent', 'TLS_UNTRUSTED', `${this.properties.location} does not offer TLS (${error.message}). SiteVault never falls back to plain FTP when TLS was asked for.`);
-      }
-      throw classify(error, this.properties.location, '(login)');
-    }
+    const client = await connectFtp(this.target, this.secrets, this.settings, this.#ca, this.properties.location);
+    if (this.#base === null) this.#base = posix.join(await client.pwd(), this.target.path.replace(/^~\/?/, ''));
+    this.#all.add(client);
+    return client;
   }
 
   async #open(): Promise<Client> {
@@ -120,19 +148,6 @@ export class FtpBackend implements Backend {
       this.#count--;
       throw error;
     }
-  }
-
-  /**
-   * Pinned: accept any chain, then compare the certificate's fingerprint. Given a CA (often
-   * the self-signed certificate itself): validate against it alone, without the host-name
-   * check that such certificates rarely pass. Otherwise: the system's CAs, fully checked.
-   * Tool options with `undefined` values would replace Node's defaults, so none are set.
-   */
-  #tlsOptions(): ConnectionOptions | undefined {
-    if (!this.target.secure) return undefined;
-    if (this.secrets.tlsFingerprint) return { rejectUnauthorized: false };
-    if (this.#ca) return { ca: this.#ca, checkServerIdentity: () => undefined };
-    return {};
   }
 
   async #acquire(): Promise<Client> {

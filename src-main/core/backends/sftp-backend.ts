@@ -4,11 +4,9 @@ import { posix } from 'node:path';
 import ssh2, { type Client as SshClient, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
 import { assertObjectName, BackendError, notFound, type Backend, type ByteRange, type ObjectInfo } from './backend';
 import { sha256Fingerprint, type ConnectionSecrets, type ConnectionSettings } from './connection';
+import { call, IN_FLIGHT, pipelinedRead } from './sftp-io';
 
-/** OpenSSH's sftp-server answers at most 255 KiB per read request. */
-const READ_REQUEST = 261_120;
 const WRITE_REQUEST = 256 * 1024;
-const IN_FLIGHT = 32;
 
 const STATUS = { NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4 } as const;
 
@@ -109,9 +107,6 @@ function classify(error: unknown, location: string, name: string): BackendError 
   return new BackendError('transient', 'CONNECTION_FAILED', `SFTP error on ${name} in ${location}: ${(error as Error).message}`);
 }
 
-function call<T>(fn: (cb: (error: Error | null | undefined, value: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value))));
-}
 
 /** A repository on an SFTP server (also SFTP-only, chrooted accounts). */
 export class SftpBackend implements Backend {
@@ -221,25 +216,12 @@ export class SftpBackend implements Backend {
       try {
         const start = range?.offset ?? 0;
         const length = range ? range.length : (await call<Stats>((cb) => sftp.fstat(handle, cb))).size;
-        const buffer = Buffer.alloc(length);
-        let next = 0;
-        let failure: unknown = null;
-        const worker = async () => {
-          while (next < length && !failure) {
-            const at = next;
-            const size = Math.min(READ_REQUEST, length - at);
-            next += size;
-            let done = 0;
-            while (done < size) {
-              const got = await call<number>((cb) => sftp.read(handle, buffer, at + done, size - done, start + at + done, (e, n) => cb(e, n)));
-              if (got === 0) throw new BackendError('permanent', 'TRUNCATED', `${name} ended early at ${start + at + done} bytes.`);
-              done += got;
-            }
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, Math.ceil(length / READ_REQUEST) || 1) }, () => worker().catch((e) => (failure ??= e))));
-        if (failure) throw failure;
-        return buffer;
+        try {
+          return await pipelinedRead(sftp, handle, start, length, name);
+        } catch (error) {
+          if ((error as { truncated?: boolean }).truncated) throw new BackendError('permanent', 'TRUNCATED', `${(error as Error).message}.`);
+          throw error;
+        }
       } finally {
         await call<void>((cb) => sftp.close(handle, (e) => cb(e, undefined))).catch(() => {});
       }

@@ -12,8 +12,24 @@ import { listSnapshots, snapshotSchema, type Snapshot, type SnapshotWithId } fro
 import { baseName, parentPath, SourceFileError, type Source, type SourceEntry, type Warning } from './source';
 import type { FileNode, TreeNode } from './tree';
 
+/** A file the backup produces itself (the database dump), stored under `.sitevault/`. */
+export interface ExtraFile {
+  /** Relative path, under RESERVED_DIR. */
+  path: string;
+  mode: number;
+  content: () => AsyncIterable<Buffer>;
+}
+
+/** Where a snapshot keeps what SiteVault adds (the database dump); a site's own folder of that name is skipped. */
+export const RESERVED_DIR = '.sitevault';
+export const DATABASE_DUMP_PATH = `${RESERVED_DIR}/database.sql`;
+
 export interface BackupOptions {
   site: string;
+  /** Produced files (a database dump); failing to produce one fails the backup. */
+  extraFiles?: ExtraFile[];
+  /** Skip the site's files (a database-only snapshot). */
+  skipFiles?: boolean;
   tags?: string[];
   time?: Date;
   kind?: Snapshot['kind'];
@@ -44,28 +60,32 @@ function unchanged(entry: SourceEntry, previous: FileNode | undefined, writer: B
   );
 }
 
+/** Chunks and stores content. Returns the content ids and the size. */
+async function storeChunks(writer: BlobWriter, chunks: AsyncIterable<Buffer> | Iterable<Buffer>, progress: ProgressTracker): Promise<{ content: string[]; size: number }> {
+  const content: string[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    progress.bytesDone += chunk.length;
+    content.push((await writer.save('data', chunk)).id);
+    progress.report();
+  }
+  return { content, size };
+}
+
 /** Reads, chunks and stores one file. Returns its content ids, or null when it could not be read. */
 async function storeFile(
   repo: Repository,
   writer: BlobWriter,
-  source: Source,
   entry: SourceEntry,
+  chunks: () => Promise<AsyncIterable<Buffer> | Iterable<Buffer>>,
   progress: ProgressTracker,
   warnings: Warning[],
 ): Promise<{ content: string[]; size: number } | null> {
-  const content: string[] = [];
-  let size = 0;
+  let content: string[];
+  let size: number;
   try {
-    const chunks =
-      source.readWhole && entry.size <= WHOLE_FILE_LIMIT
-        ? chunkBuffer(repo.chunker, await source.readWhole(entry))
-        : chunkStream(repo.chunker, source.read(entry));
-    for await (const chunk of chunks) {
-      size += chunk.length;
-      progress.bytesDone += chunk.length;
-      content.push((await writer.save('data', chunk)).id);
-      progress.report();
-    }
+    ({ content, size } = await storeChunks(writer, await chunks(), progress));
   } catch (error) {
     if (error instanceof SourceFileError) {
       warnings.push({ path: error.path, message: error.message });
@@ -90,14 +110,21 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
   try {
     progress.phase = 'reading the previous snapshot';
     progress.report(true);
+    // The parent is the site's latest snapshot with files: a database-only one has none to compare with.
     const parent =
-      options.parent !== undefined ? options.parent : ((await listSnapshots(repo)).filter((s) => s.site === options.site).at(-1) ?? null);
+      options.parent !== undefined
+        ? options.parent
+        : ((await listSnapshots(repo)).filter((s) => s.site === options.site && (options.skipFiles || s.kind !== 'database')).at(-1) ?? null);
     const previous = parent && !options.forceRead ? await loadFileMap(repo, parent.tree) : new Map<string, FileNode>();
     writer.adopt(await repo.unindexedPacks());
 
     progress.phase = 'listing files';
     progress.report(true);
-    const { entries, warnings } = await source.list();
+    const listed = options.skipFiles ? { entries: [], warnings: [] } : await source.list();
+    const warnings = listed.warnings;
+    const reserved = listed.entries.filter((e) => e.path === RESERVED_DIR || e.path.startsWith(`${RESERVED_DIR}/`));
+    if (reserved.some((e) => e.path === RESERVED_DIR)) warnings.push({ path: RESERVED_DIR, message: `skipped: the name ${RESERVED_DIR} is reserved for what SiteVault adds to a snapshot` });
+    const entries = listed.entries.filter((e) => !reserved.includes(e));
     checkCancelled(options.signal);
 
     const files = entries.filter((e) => e.type === 'file');
@@ -116,29 +143,59 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
       }
     }
 
-    // A fixed set of workers pulls from the list: memory does not grow with the file count.
-    let next = 0;
-    const worker = async () => {
-      while (next < toRead.length) {
-        const entry = toRead[next++]!;
-        checkCancelled(options.signal);
-        progress.currentPath = entry.path;
-        const stored = await storeFile(repo, writer, source, entry, progress, warnings);
-        progress.filesDone++;
-        progress.report();
-        if (!stored) continue;
-        stats.bytes_read += stored.size;
-        if (previous.has(entry.path)) stats.files_changed++;
-        else stats.files_new++;
-        fileNodes.set(entry.path, { name: baseName(entry.path), type: 'file', mode: entry.mode, mtime: entry.mtime, size: stored.size, content: stored.content });
-      }
+    const record = (entry: SourceEntry, stored: { content: string[]; size: number } | null) => {
+      progress.filesDone++;
+      progress.report();
+      if (!stored) return;
+      stats.bytes_read += stored.size;
+      if (previous.has(entry.path)) stats.files_changed++;
+      else stats.files_new++;
+      fileNodes.set(entry.path, { name: baseName(entry.path), type: 'file', mode: entry.mode, mtime: entry.mtime, size: stored.size, content: stored.content });
     };
-    await Promise.all(Array.from({ length: options.fileConcurrency ?? 8 }, worker));
+    if (source.fetchMany) {
+      // One transfer for all changed files (a tar stream over SSH), stored as they arrive.
+      await source.fetchMany(
+        toRead,
+        async (entry, content) => {
+          checkCancelled(options.signal);
+          progress.currentPath = entry.path;
+          record(entry, await storeFile(repo, writer, entry, async () => chunkStream(repo.chunker, content), progress, warnings));
+        },
+        (warning) => warnings.push(warning),
+      );
+    } else {
+      // A fixed set of workers pulls from the list: memory does not grow with the file count.
+      let next = 0;
+      const worker = async () => {
+        while (next < toRead.length) {
+          const entry = toRead[next++]!;
+          checkCancelled(options.signal);
+          progress.currentPath = entry.path;
+          const chunks = async () =>
+            source.readWhole && entry.size <= WHOLE_FILE_LIMIT ? chunkBuffer(repo.chunker, await source.readWhole(entry)) : chunkStream(repo.chunker, source.read(entry));
+          record(entry, await storeFile(repo, writer, entry, chunks, progress, warnings));
+        }
+      };
+      await Promise.all(Array.from({ length: options.fileConcurrency ?? 8 }, worker));
+    }
+
+    const extraEntries: SourceEntry[] = [];
+    if (options.extraFiles && options.extraFiles.length > 0) {
+      progress.phase = 'storing the database dump';
+      const now = (options.time ?? new Date()).getTime();
+      extraEntries.push({ path: RESERVED_DIR, type: 'dir', mode: 0o700, mtime: now, size: 0 });
+      for (const extra of options.extraFiles) {
+        checkCancelled(options.signal);
+        const { content, size } = await storeChunks(writer, chunkStream(repo.chunker, extra.content()), progress);
+        stats.bytes_read += size;
+        fileNodes.set(extra.path, { name: baseName(extra.path), type: 'file', mode: extra.mode, mtime: now, size, content });
+      }
+    }
     checkCancelled(options.signal);
 
     progress.phase = 'writing trees';
     progress.report(true);
-    const rootTree = await writeTrees(writer, entries, fileNodes);
+    const rootTree = await writeTrees(writer, [...entries, ...extraEntries], fileNodes);
     await writer.flush();
 
     let totalBytes = 0;
@@ -155,7 +212,7 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
       source: source.description,
       stats: {
         files: fileNodes.size,
-        dirs: entries.filter((e) => e.type === 'dir').length,
+        dirs: entries.filter((e) => e.type === 'dir').length + extraEntries.length,
         bytes: totalBytes,
         ...stats,
         bytes_added: 0,

@@ -24,6 +24,15 @@ export interface Source {
   read(entry: SourceEntry): AsyncIterable<Buffer>;
   /** A small file in one piece (cheaper than a stream), where the source can. */
   readWhole?(entry: SourceEntry): Promise<Buffer>;
+  /**
+   * Many files in one transfer (a tar stream over SSH), handed over one by one as they
+   * arrive. Files that could not be read are reported through `onProblem`.
+   */
+  fetchMany?(
+    entries: readonly SourceEntry[],
+    onFile: (entry: SourceEntry, content: AsyncIterable<Buffer>) => Promise<void>,
+    onProblem: (warning: Warning) => void,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -16,7 +16,7 @@ describe('SettingsStore', () => {
 
   it('creates settings.json with defaults on first open', async () => {
     const store = await SettingsStore.open(join(dir, 'home'));
-    expect(store.data).toEqual({ version: 1, preferences: { theme: 'system' }, destinations: [] });
+    expect(store.data).toEqual({ version: 1, preferences: { theme: 'system' }, destinations: [], sites: [] });
     const onDisk = JSON.parse(await readFile(store.path, 'utf8'));
     expect(onDisk.version).toBe(1);
   });

@@ -26,6 +26,43 @@ export const destinationSchema = z.object({
 });
 export type Destination = z.infer<typeof destinationSchema>;
 
+/** The database of a site: read from wp-config.php (`auto`), given by hand, or none. */
+export const siteDatabaseSchema = z.object({
+  mode: z.enum(['auto', 'manual', 'none']).default('auto'),
+  host: z.string().nullable().default(null),
+  port: z.number().int().positive().nullable().default(null),
+  socket: z.string().nullable().default(null),
+  name: z.string().nullable().default(null),
+  user: z.string().nullable().default(null),
+});
+export type SiteDatabase = z.infer<typeof siteDatabaseSchema>;
+
+/**
+ * A client site. No secret here: its login password, key passphrase and database password
+ * are in the keychain under `site:<name>:…`.
+ */
+export const siteSchema = z.object({
+  name: z.string().min(1).max(60),
+  /** `sftp|ftp|ftps://user@host:port/abs/root` (never with a password). */
+  url: z.string(),
+  environment: z.enum(['production', 'staging']).default('production'),
+  identityFile: z.string().nullable().default(null),
+  hostKey: z.string().nullable().default(null),
+  caFile: z.string().nullable().default(null),
+  tlsFingerprint: z.string().nullable().default(null),
+  excludes: z.array(z.string()).default([]),
+  /** Apply the WordPress default exclusions (caches, other plugins' backups) when WordPress is found. */
+  wordpressExcludes: z.boolean().default(true),
+  database: siteDatabaseSchema.default({ mode: 'auto', host: null, port: null, socket: null, name: null, user: null }),
+  timeoutSeconds: z.number().int().positive().default(30),
+  maxRetries: z.number().int().nonnegative().default(5),
+  maxConnections: z.number().int().nonnegative().default(0),
+  passive: z.boolean().default(true),
+  /** FTP: read every file again every N backups (coarse FTP times can hide an edit); 0 = never. */
+  rereadEvery: z.number().int().nonnegative().default(0),
+});
+export type Site = z.infer<typeof siteSchema>;
+
 /** Settings never hold a secret: passwords, keys and passphrases live in the keychain. */
 export const settingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
@@ -35,6 +72,7 @@ export const settingsSchema = z.object({
     })
     .default({ theme: 'system' }),
   destinations: z.array(destinationSchema).default([]),
+  sites: z.array(siteSchema).default([]),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

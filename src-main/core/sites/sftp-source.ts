@@ -1,0 +1,104 @@
+import { posix } from 'node:path';
+import type { Client, FileEntryWithStats, SFTPWrapper } from 'ssh2';
+import { call, readFileWindows } from '../backends/sftp-io';
+import { SourceFileError, type Source, type SourceEntry, type Warning } from '../engine/source';
+
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+const LIST_IN_FLIGHT = 16;
+
+/**
+ * A site reached over SFTP without a shell (chrooted shared hosting): many directory reads
+ * in flight at once, and each file read with pipelined requests. Several files are read at
+ * once by the backup's worker pool.
+ */
+export class SftpSource implements Source {
+  constructor(
+    private readonly client: Client,
+    private readonly sftp: SFTPWrapper,
+    private readonly root: string,
+    readonly description: string,
+    private readonly exclude: (path: string, isDir: boolean) => boolean = () => false,
+  ) {}
+
+  static async open(client: Client, root: string, description: string, exclude?: (path: string, isDir: boolean) => boolean): Promise<SftpSource> {
+    const sftp = await call<SFTPWrapper>((cb) => client.sftp(cb));
+    return new SftpSource(client, sftp, root, description, exclude);
+  }
+
+  async list(): Promise<{ entries: SourceEntry[]; warnings: Warning[] }> {
+    const entries: SourceEntry[] = [];
+    const warnings: Warning[] = [];
+    try {
+      await call<FileEntryWithStats[]>((cb) => this.sftp.readdir(this.root, cb));
+    } catch (error) {
+      throw new SourceFileError('/', `Cannot list ${this.root} on the server: ${(error as Error).message}`);
+    }
+    const queue = [''];
+    let active = 0;
+    await new Promise<void>((resolve) => {
+      const pump = () => {
+        if (queue.length === 0 && active === 0) return resolve();
+        while (active < LIST_IN_FLIGHT && queue.length > 0) {
+          const dir = queue.shift()!;
+          active++;
+          void this.#listDir(dir, entries, warnings, queue).finally(() => {
+            active--;
+            pump();
+          });
+        }
+      };
+      pump();
+    });
+    return { entries, warnings };
+  }
+
+  async #listDir(dir: string, entries: SourceEntry[], warnings: Warning[], queue: string[]): Promise<void> {
+    let list: FileEntryWithStats[];
+    try {
+      list = await call<FileEntryWithStats[]>((cb) => this.sftp.readdir(posix.join(this.root, dir), cb));
+    } catch (error) {
+      warnings.push({ path: dir || '/', message: `cannot list folder: ${(error as Error).message}` });
+      return;
+    }
+    for (const item of list) {
+      if (item.filename === '.' || item.filename === '..') continue;
+      const path = dir ? `${dir}/${item.filename}` : item.filename;
+      const kind = item.attrs.mode & S_IFMT;
+      const common = { path, mode: item.attrs.mode & 0o7777, mtime: item.attrs.mtime * 1000 };
+      if (kind === S_IFDIR) {
+        if (this.exclude(path, true)) continue;
+        entries.push({ ...common, type: 'dir', size: 0 });
+        queue.push(path);
+      } else if (this.exclude(path, false)) {
+        continue;
+      } else if (kind === S_IFREG) {
+        entries.push({ ...common, type: 'file', size: item.attrs.size });
+      } else if (kind === S_IFLNK) {
+        try {
+          const target = await call<string>((cb) => this.sftp.readlink(posix.join(this.root, path), cb));
+          entries.push({ ...common, type: 'symlink', size: 0, target });
+        } catch (error) {
+          warnings.push({ path, message: `cannot read link: ${(error as Error).message}` });
+        }
+      } else {
+        warnings.push({ path, message: 'skipped: not a regular file, folder or symlink' });
+      }
+    }
+  }
+
+  async *read(entry: SourceEntry): AsyncIterable<Buffer> {
+    try {
+      yield* readFileWindows(this.sftp, posix.join(this.root, entry.path));
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      throw new SourceFileError(entry.path, code === 2 ? 'vanished during the backup' : `cannot be read: ${(error as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.end();
+  }
+}

@@ -1,0 +1,62 @@
+import { ApiError } from '../contract/errors';
+import { parseLocation } from '../backends/location';
+import type { SecretStore } from '../secrets/keychain';
+import { siteSchema, type Site, type SettingsStore } from '../settings/settings-store';
+
+export type SiteSecret = 'password' | 'keyPassphrase' | 'dbPassword';
+
+export function siteSecretAccount(name: string, secret: SiteSecret): string {
+  return `site:${name}:${secret}`;
+}
+
+/** Saved sites: profiles in settings.json, secrets in the keychain (never in the file). */
+export class SiteStore {
+  constructor(
+    private readonly settings: SettingsStore,
+    private readonly secrets: SecretStore,
+  ) {}
+
+  list(): Site[] {
+    return [...this.settings.data.sites];
+  }
+
+  find(name: string): Site | undefined {
+    return this.settings.data.sites.find((s) => s.name === name);
+  }
+
+  get(name: string): Site {
+    const site = this.find(name);
+    if (!site) throw new ApiError('NOT_FOUND', `No site named ${name}. See \`sitevault site list\`.`);
+    return site;
+  }
+
+  has(name: string, secret: SiteSecret): Promise<boolean> {
+    return this.secrets.has(siteSecretAccount(name, secret));
+  }
+
+  async secret(name: string, secret: SiteSecret): Promise<string | undefined> {
+    return (await this.secrets.read(siteSecretAccount(name, secret))) ?? undefined;
+  }
+
+  async save(input: Partial<Site> & { name: string; url: string }, secrets: Partial<Record<SiteSecret, string>>): Promise<Site> {
+    const site = siteSchema.parse(input);
+    const location = parseLocation(site.url);
+    if (location.kind === 'local') throw new ApiError('BAD_REQUEST', 'A site is reached over sftp://, ftp:// or ftps://; back up a local folder with --source.');
+    if (/[/\\]/.test(site.name)) throw new ApiError('BAD_REQUEST', 'A site name cannot contain slashes.');
+    for (const [key, value] of Object.entries(secrets) as Array<[SiteSecret, string | undefined]>) {
+      if (value !== undefined) await this.secrets.write(siteSecretAccount(site.name, key), value);
+    }
+    await this.settings.update((draft) => {
+      draft.sites = [...draft.sites.filter((s) => s.name !== site.name), site];
+    });
+    return site;
+  }
+
+  async remove(name: string): Promise<void> {
+    this.get(name);
+    await this.settings.update((draft) => {
+      draft.sites = draft.sites.filter((s) => s.name !== name);
+    });
+    for (const secret of ['password', 'keyPassphrase', 'dbPassword'] as const) await this.secrets.remove(siteSecretAccount(name, secret));
+  }
+}
