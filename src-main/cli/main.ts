@@ -18,6 +18,7 @@ import {
   snapshotsCommand,
 } from './commands/repository';
 import { serveCommand } from './commands/serve';
+import { siteCommand } from './commands/site';
 import { processOutput, type CliOutput } from './output';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, USAGE, UsageError } from './usage';
 
@@ -40,6 +41,7 @@ const commands: Readonly<Record<string, Command>> = {
   key: keyCommand,
   repair: repairCommand,
   destination: destinationCommand,
+  site: siteCommand,
 };
 
 /** Runs one `sitevault` invocation and returns its exit code. */

@@ -19,6 +19,10 @@ Commands:
   info [--json]           Show the version, data folder and keychain status.
   init --repo REPO        Create an encrypted repository.
   backup --repo REPO --source DIR [--site NAME] [--time ISO8601] [--tag T]... [--json]
+  backup --repo REPO --site NAME [--files-only|--db-only] [--json]       A saved site.
+  backup --repo REPO --source sftp://…|ftp://…|ftps://… [--db auto|none] [--json]
+         (secrets: SITEVAULT_SOURCE_PASSWORD, SITEVAULT_DB_PASSWORD; trust: --source-host-key,
+          --accept-new-source-host-key, --source-identity, --source-ca, --source-tls-fingerprint)
   snapshots --repo REPO [--site NAME] [--json]
   ls --repo REPO SNAPSHOT [PATH] [-r] [--json]
   restore --repo REPO SNAPSHOT --target DIR [--path P]... [--json]
@@ -35,6 +39,12 @@ Commands:
          [--key-passphrase-env VAR] [--host-key SHA256:…|--accept-new-host-key] [--ca FILE|--tls-fingerprint SHA256:…]
          [--timeout S] [--max-retries N] [--max-connections N] [--active]
   destination list [--json] | destination remove NAME
+  site add NAME --url sftp://user@host:port/abs/path|ftp://…|ftps://… [--password-env VAR | --identity FILE]
+         [--host-key SHA256:…|--accept-new-host-key] [--ca FILE|--tls-fingerprint SHA256:…]
+         [--db auto|none|mysql://user@host:port/dbname] [--db-password-env VAR] [--staging] [--exclude PATTERN]...
+         [--no-wordpress-excludes] [--timeout S] [--max-retries N] [--max-connections N] [--active] [--reread-every N]
+  site list [--json] | site show NAME [--json] | site remove NAME
+  site test NAME [--json]     Connects; reports shell, WordPress, database and exclusions.
   help                    Show this help.
 
 REPO is a local folder, sftp://user@host:port/path, ftp://user@host:port/path,

@@ -3,7 +3,15 @@ import { backup } from '../../core/engine/backup';
 import { LocalSource } from '../../core/engine/local-source';
 import { restoreToFolder } from '../../core/engine/restore';
 import { resolveSnapshot } from '../../core/engine/snapshots';
+import { parseLocation } from '../../core/backends/location';
+import { probeServerIdentity } from '../../core/backends/trust-probe';
+import { openCore } from '../../core/open-core';
+import { siteSchema, type Site } from '../../core/settings/settings-store';
+import type { SiteSecrets } from '../../core/sites/open-site';
+import { backupSite } from '../../core/sites/site-backup';
+import { SiteStore } from '../../core/sites/site-store';
 import { formatBytes, formatDuration } from '../format';
+import { parseDatabaseOption, siteSecrets } from './site';
 import type { CliOutput } from '../output';
 import { terminalProgress } from '../progress-bar';
 import { openRepo, REMOTE_OPTIONS, requirePositional } from '../repo-access';
@@ -21,11 +29,48 @@ export async function backupCommand(args: string[], io: CliOutput, env: NodeJS.P
       time: { type: 'string' },
       tag: { type: 'string', multiple: true, default: [] },
       json: { type: 'boolean', default: false },
+      'files-only': { type: 'boolean', default: false },
+      'db-only': { type: 'boolean', default: false },
+      db: { type: 'string' },
+      'source-identity': { type: 'string' },
+      'source-host-key': { type: 'string' },
+      'accept-new-source-host-key': { type: 'boolean', default: false },
+      'source-ca': { type: 'string' },
+      'source-tls-fingerprint': { type: 'string' },
     },
     strict: true,
   });
-  if (!values.source) throw new UsageError('--source is required (a local folder).');
-  if (/^[a-z]+:\/\//i.test(values.source)) throw new UsageError('Remote sources need a saved site: see `sitevault site add`.');
+  if (values['files-only'] && values['db-only']) throw new UsageError('--files-only and --db-only exclude each other.');
+  const remoteSource = values.source !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(values.source);
+  const core = values.source === undefined || remoteSource ? await openCore({ shell: 'cli', env }) : null;
+  const store = core ? new SiteStore(core.settings, core.secrets) : null;
+  let site: Site | null = null;
+  let secrets: SiteSecrets = {};
+  if (remoteSource) {
+    // An unsaved site: its secrets come from the environment, its trust from the flags.
+    site = siteSchema.parse({
+      name: values.site ?? values.source!.replace(/^([a-z]+:\/\/[^@/]*@)?/i, '').replace(/[/:]+/g, '_').slice(0, 60),
+      url: values.source,
+      identityFile: values['source-identity'] ?? null,
+      hostKey: values['source-host-key'] ?? null,
+      caFile: values['source-ca'] ?? null,
+      tlsFingerprint: values['source-tls-fingerprint'] ?? null,
+      database: parseDatabaseOption(values.db ?? 'auto'),
+    });
+    if (values['accept-new-source-host-key'] && !site.hostKey && !site.tlsFingerprint) {
+      const seen = await probeServerIdentity(parseLocation(site.url), { password: env['SITEVAULT_SOURCE_PASSWORD'] || undefined, identityFile: site.identityFile ?? undefined });
+      if (site.url.startsWith('sftp')) site.hostKey = seen;
+      else if (!site.caFile) site.tlsFingerprint = seen;
+    }
+    secrets = { password: env['SITEVAULT_SOURCE_PASSWORD'] || undefined, keyPassphrase: env['SITEVAULT_SOURCE_KEY_PASSPHRASE'] || undefined, dbPassword: env['SITEVAULT_DB_PASSWORD'] || undefined };
+  } else if (values.source === undefined) {
+    if (!values.site) throw new UsageError('Give --site NAME (a saved site) or --source (a folder or a site URL).');
+    site = store!.get(values.site);
+    if (values.db) site = { ...site, database: parseDatabaseOption(values.db) };
+    secrets = await siteSecrets(store!, site.name);
+  } else if (values['db-only']) {
+    throw new UsageError('--db-only needs a site (--site NAME or a site URL as --source).');
+  }
   const time = values.time ? new Date(values.time) : undefined;
   if (time && Number.isNaN(time.getTime())) throw new UsageError(`--time is not an ISO 8601 time: ${values.time}`);
   const repo = await openRepo(values.repo, env, values);
@@ -34,14 +79,13 @@ export async function backupCommand(args: string[], io: CliOutput, env: NodeJS.P
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   try {
-    const source = new LocalSource(values.source);
-    const { id, snapshot } = await backup(repo, source, {
-      site: values.site ?? source.description,
-      tags: values.tag,
-      time,
-      signal: controller.signal,
-      onProgress: bar.listener,
-    });
+    const common = { tags: values.tag, time, signal: controller.signal, onProgress: bar.listener };
+    const { id, snapshot } = site
+      ? await backupSite(repo, site, secrets, { ...common, scope: values['files-only'] ? 'files' : values['db-only'] ? 'database' : 'both' })
+      : await (async () => {
+          const source = new LocalSource(values.source!);
+          return backup(repo, source, { ...common, site: values.site ?? source.description });
+        })();
     bar.done();
     const s = snapshot.stats;
     if (values.json) {
@@ -58,6 +102,7 @@ export async function backupCommand(args: string[], io: CliOutput, env: NodeJS.P
           bytes_read: s.bytes_read,
           bytes_added: s.bytes_added,
           duration_s: s.duration_s,
+          kind: snapshot.kind,
           warnings: snapshot.warnings,
         }),
       );

@@ -11,7 +11,7 @@ import { call } from '../backends/sftp-io';
 import { connectSsh } from '../backends/sftp-backend';
 import type { Source } from '../engine/source';
 import type { Site } from '../settings/settings-store';
-import { dumpOverSsh, type DatabaseTarget } from './database-dump';
+import { databaseReachable, dumpOverSsh, type DatabaseTarget } from './database-dump';
 import { compileRules, isExcluded, WORDPRESS_DEFAULT_EXCLUDES } from './exclude-rules';
 import { FtpSource } from './ftp-source';
 import { SftpSource } from './sftp-source';
@@ -37,6 +37,8 @@ export interface SiteConnection {
   excludes: Array<{ pattern: string; why: string }>;
   /** A stream of the database dump, when the site can give one (SSH with a shell). */
   dump: (() => AsyncIterable<Buffer>) | null;
+  /** Whether the database answers (for `site test`), when it can be reached. */
+  testDatabase: (() => Promise<{ ok: boolean; message: string }>) | null;
   close(): Promise<void>;
 }
 
@@ -141,6 +143,7 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
         database,
         excludes,
         dump: shell && database ? () => dumpOverSsh(client, database, dbPassword) : null,
+        testDatabase: shell && database ? () => databaseReachable(client, database, dbPassword) : null,
         close: async () => {
           client.end();
         },
@@ -166,5 +169,5 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
   }
   const excludes = buildExcludes();
   const source = new FtpSource(connect, root, description, site.maxConnections > 0 ? site.maxConnections : 4, exclude);
-  return { location, source, shell: false, wordpress, database: databaseFor(site, wordpress), excludes, dump: null, close: () => source.close() };
+  return { location, source, shell: false, wordpress, database: databaseFor(site, wordpress), excludes, dump: null, testDatabase: null, close: () => source.close() };
 }

@@ -56,3 +56,21 @@ describe('tar reader', () => {
     })).rejects.toThrow(/ended in the middle/);
   });
 });
+
+describe('tar reader and its producer', () => {
+  it('reads the whole stream, padding included, so the producer can finish', async () => {
+    const tar = execFileSync('tar', ['-C', join(dir, 'src'), '-cf', '-', 'small.txt']);
+    expect(tar.length).toBe(10240);
+    let pulled = 0;
+    async function* pieces() {
+      for (let at = 0; at < tar.length; at += 512) {
+        pulled += 512;
+        yield tar.subarray(at, at + 512);
+      }
+    }
+    await readTar(pieces(), async (_e, content) => {
+      for await (const _ of content) void _;
+    });
+    expect(pulled).toBe(10240);
+  });
+});

@@ -83,10 +83,19 @@ export async function readTar(
 
   let longName: Buffer | null = null;
   let pax: Map<string, Buffer> | null = null;
+  // tar pads its output to a whole record after the end marker: read it all, or the
+  // producer (an SSH channel) never sees its output consumed and never closes.
+  const drain = async () => {
+    buffered = Buffer.alloc(0);
+    while (!ended) {
+      const { done } = await iterator.next();
+      if (done) ended = true;
+    }
+  };
   for (;;) {
     if (!(await fill(BLOCK))) return;
     const header = await take(BLOCK);
-    if (header.every((byte) => byte === 0)) return;
+    if (header.every((byte) => byte === 0)) return drain();
     const size = octal(header, 124, 12);
     const padded = Math.ceil(size / BLOCK) * BLOCK;
     const typeFlag = String.fromCharCode(header[156]!);

@@ -1,0 +1,176 @@
+import { parseArgs } from 'node:util';
+import { parseLocation } from '../../core/backends/location';
+import { probeServerIdentity } from '../../core/backends/trust-probe';
+import { openCore } from '../../core/open-core';
+import type { Site } from '../../core/settings/settings-store';
+import { openSite } from '../../core/sites/open-site';
+import { SiteStore } from '../../core/sites/site-store';
+import type { CliOutput } from '../output';
+import { EXIT_ERROR, EXIT_OK, UsageError } from '../usage';
+
+function secretFromEnv(env: NodeJS.ProcessEnv, variable: string | undefined, flag: string): string | undefined {
+  if (variable === undefined) return undefined;
+  const value = env[variable];
+  if (value === undefined || value === '') throw new UsageError(`${flag}: the variable ${variable} is empty or not set.`);
+  return value;
+}
+
+/** `--db auto|none|mysql://user@host:port/dbname` */
+export function parseDatabaseOption(value: string): Site['database'] {
+  if (value === 'auto' || value === 'none') return { mode: value, host: null, port: null, socket: null, name: null, user: null };
+  const match = /^mysql:\/\//.test(value) ? new URL(value) : null;
+  if (!match || !match.username || match.pathname.length < 2) throw new UsageError('--db takes auto, none, or mysql://user@host:port/dbname');
+  if (match.password) throw new UsageError('Do not put the database password in --db; use --db-password-env.');
+  return {
+    mode: 'manual',
+    host: match.hostname || 'localhost',
+    port: match.port ? Number(match.port) : null,
+    socket: null,
+    name: decodeURIComponent(match.pathname.slice(1)),
+    user: decodeURIComponent(match.username),
+  };
+}
+
+export async function siteSecrets(store: SiteStore, name: string) {
+  return { password: await store.secret(name, 'password'), keyPassphrase: await store.secret(name, 'keyPassphrase'), dbPassword: await store.secret(name, 'dbPassword') };
+}
+
+/** `sitevault site add|list|show|remove|test`. */
+export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.ProcessEnv): Promise<number> {
+  const [action, ...rest] = args;
+  const core = await openCore({ shell: 'cli', env });
+  const store = new SiteStore(core.settings, core.secrets);
+  switch (action) {
+    case 'list': {
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, strict: true });
+      const sites = store.list();
+      if (values.json) io.out(JSON.stringify(sites.map((s) => ({ name: s.name, url: s.url, environment: s.environment }))));
+      else for (const s of sites) io.out(`${s.name.padEnd(30)} ${s.environment.padEnd(10)} ${s.url}`);
+      return EXIT_OK;
+    }
+    case 'show': {
+      const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+      const site = store.get(positionals[0] ?? '');
+      const shown = {
+        ...site,
+        hasPassword: await store.has(site.name, 'password'),
+        hasKeyPassphrase: await store.has(site.name, 'keyPassphrase'),
+        hasDatabasePassword: await store.has(site.name, 'dbPassword'),
+      };
+      if (values.json) io.out(JSON.stringify(shown));
+      else for (const [key, value] of Object.entries(shown)) io.out(`${key.padEnd(20)} ${JSON.stringify(value)}`);
+      return EXIT_OK;
+    }
+    case 'remove': {
+      const name = rest[0];
+      if (!name) throw new UsageError('Usage: sitevault site remove NAME');
+      await store.remove(name);
+      io.out(`Removed site ${name} and its secrets.`);
+      return EXIT_OK;
+    }
+    case 'test': {
+      const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+      const site = store.get(positionals[0] ?? '');
+      const secrets = await siteSecrets(store, site.name);
+      const connection = await openSite(site, secrets);
+      try {
+        const database = connection.database
+          ? connection.testDatabase
+            ? await connection.testDatabase()
+            : { ok: false, message: 'the database needs SSH with a shell (this site allows file transfer only)' }
+          : null;
+        const report = {
+          site: site.name,
+          connected: true,
+          shell: connection.shell,
+          wordpress: connection.wordpress !== false,
+          database: connection.database ? { name: connection.database.name, user: connection.database.user, host: connection.database.host, reachable: database!.ok, message: database!.message } : null,
+          tablePrefix: connection.wordpress ? connection.wordpress.tablePrefix : null,
+          excludes: connection.excludes,
+        };
+        if (values.json) io.out(JSON.stringify(report));
+        else {
+          io.out(`Connected to ${site.name} (${site.url}).`);
+          io.out(`  Shell:     ${report.shell ? 'available (fast listing and transfers)' : 'not available (file transfer only)'}`);
+          io.out(`  WordPress: ${report.wordpress ? `detected${report.tablePrefix ? `, table prefix ${report.tablePrefix}` : ''}` : 'not detected'}`);
+          io.out(`  Database:  ${report.database ? `${report.database.name} as ${report.database.user}@${report.database.host}: ${report.database.reachable ? 'reachable' : `NOT reachable (${report.database.message})`}` : 'none'}`);
+          for (const e of report.excludes) io.out(`  Excluded:  ${e.pattern} (${e.why})`);
+        }
+        return report.database && !report.database.reachable ? EXIT_ERROR : EXIT_OK;
+      } finally {
+        await connection.close();
+      }
+    }
+    case 'add': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          url: { type: 'string' },
+          'password-env': { type: 'string' },
+          identity: { type: 'string' },
+          'key-passphrase-env': { type: 'string' },
+          'host-key': { type: 'string' },
+          'accept-new-host-key': { type: 'boolean', default: false },
+          ca: { type: 'string' },
+          'tls-fingerprint': { type: 'string' },
+          db: { type: 'string', default: 'auto' },
+          'db-password-env': { type: 'string' },
+          staging: { type: 'boolean', default: false },
+          exclude: { type: 'string', multiple: true, default: [] },
+          'no-wordpress-excludes': { type: 'boolean', default: false },
+          timeout: { type: 'string', default: '30' },
+          'max-retries': { type: 'string', default: '5' },
+          'max-connections': { type: 'string', default: '0' },
+          active: { type: 'boolean', default: false },
+          'reread-every': { type: 'string', default: '0' },
+        },
+      });
+      const name = positionals[0];
+      if (!name) throw new UsageError('Usage: sitevault site add NAME --url sftp://user@host:port/abs/path|ftp://…|ftps://… [options]');
+      if (!values.url) throw new UsageError('--url is required.');
+      if (values['password-env'] && values.identity) throw new UsageError('Give --password-env or --identity, not both.');
+      const location = parseLocation(values.url);
+      if (location.kind === 'local') throw new UsageError('--url must be sftp://, ftp:// or ftps://');
+      const password = secretFromEnv(env, values['password-env'], '--password-env');
+      const keyPassphrase = secretFromEnv(env, values['key-passphrase-env'], '--key-passphrase-env');
+      let hostKey = values['host-key'] ?? null;
+      let tlsFingerprint = values['tls-fingerprint'] ?? null;
+      if (values['accept-new-host-key'] && !hostKey && !tlsFingerprint) {
+        const seen = await probeServerIdentity(location, { password, identityFile: values.identity, keyPassphrase }, Number(values.timeout));
+        if (location.kind === 'sftp') hostKey = seen;
+        if (location.kind === 'ftps' && !values.ca) tlsFingerprint = seen;
+        if (seen) io.out(`Trusting ${location.kind === 'sftp' ? 'host key' : 'certificate'} ${seen}.`);
+      }
+      const numbers = {
+        timeoutSeconds: Number(values.timeout),
+        maxRetries: Number(values['max-retries']),
+        maxConnections: Number(values['max-connections']),
+        rereadEvery: Number(values['reread-every']),
+      };
+      for (const [key, value] of Object.entries(numbers)) if (!Number.isInteger(value) || value < 0) throw new UsageError(`${key} must be a whole number.`);
+      const saved = await store.save(
+        {
+          name,
+          url: values.url,
+          environment: values.staging ? 'staging' : 'production',
+          identityFile: values.identity ?? null,
+          hostKey,
+          caFile: values.ca ?? null,
+          tlsFingerprint,
+          excludes: values.exclude,
+          wordpressExcludes: !values['no-wordpress-excludes'],
+          database: parseDatabaseOption(values.db),
+          passive: !values.active,
+          ...numbers,
+        },
+        { password, keyPassphrase, dbPassword: secretFromEnv(env, values['db-password-env'], '--db-password-env') },
+      );
+      io.out(`Saved site ${saved.name} (${saved.environment}); its secrets are in the keychain.`);
+      return EXIT_OK;
+    }
+    default:
+      throw new UsageError('Usage: sitevault site add|list|show|remove|test …');
+  }
+}
