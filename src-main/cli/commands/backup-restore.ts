@@ -73,7 +73,8 @@ export async function backupCommand(args: string[], io: CliOutput, env: NodeJS.P
   }
   const time = values.time ? new Date(values.time) : undefined;
   if (time && Number.isNaN(time.getTime())) throw new UsageError(`--time is not an ISO 8601 time: ${values.time}`);
-  const repo = await openRepo(values.repo, env, values);
+  const opening = openRepo(values.repo, env, values);
+  opening.catch(() => {});
   const bar = terminalProgress();
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -81,10 +82,10 @@ export async function backupCommand(args: string[], io: CliOutput, env: NodeJS.P
   try {
     const common = { tags: values.tag, time, signal: controller.signal, onProgress: bar.listener };
     const { id, snapshot } = site
-      ? await backupSite(repo, site, secrets, { ...common, scope: values['files-only'] ? 'files' : values['db-only'] ? 'database' : 'both' })
+      ? await backupSite(opening, site, secrets, { ...common, scope: values['files-only'] ? 'files' : values['db-only'] ? 'database' : 'both' })
       : await (async () => {
           const source = new LocalSource(values.source!);
-          return backup(repo, source, { ...common, site: values.site ?? source.description });
+          return backup(await opening, source, { ...common, site: values.site ?? source.description });
         })();
     bar.done();
     const s = snapshot.stats;
@@ -115,7 +116,8 @@ export async function backupCommand(args: string[], io: CliOutput, env: NodeJS.P
     return EXIT_OK;
   } finally {
     process.off('SIGINT', onSignal);
-    await repo.backend.close();
+    const repo = await opening.catch(() => null);
+    await repo?.backend.close();
   }
 }
 

@@ -4,6 +4,9 @@ import { chunkBuffer, chunkStream } from './chunker';
 
 /** Files up to this size are read in one piece instead of streamed. */
 const WHOLE_FILE_LIMIT = 8 * 1024 * 1024;
+/** Bounds on small files from a stream being stored at once. */
+const MAX_FILES_IN_FLIGHT = 32;
+const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 import { lockRepository } from './locks';
 import { loadFileMap } from './parent-tree';
 import { ProgressTracker, type ProgressListener } from './progress';
@@ -153,16 +156,42 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
       fileNodes.set(entry.path, { name: baseName(entry.path), type: 'file', mode: entry.mode, mtime: entry.mtime, size: stored.size, content: stored.content });
     };
     if (source.fetchMany) {
-      // One transfer for all changed files (a tar stream over SSH), stored as they arrive.
+      // One transfer for all changed files (a tar stream over SSH). Small files are taken off
+      // the stream whole and stored concurrently (bounded in count and bytes), so the stream
+      // keeps flowing while earlier files are compressed and encrypted; large ones stream.
+      const inFlight = new Set<Promise<void>>();
+      let inFlightBytes = 0;
+      let failure: unknown = null;
       await source.fetchMany(
         toRead,
         async (entry, content) => {
           checkCancelled(options.signal);
+          if (failure) throw failure;
           progress.currentPath = entry.path;
-          record(entry, await storeFile(repo, writer, entry, async () => chunkStream(repo.chunker, content), progress, warnings));
+          if (entry.size > WHOLE_FILE_LIMIT) {
+            record(entry, await storeFile(repo, writer, entry, async () => chunkStream(repo.chunker, content), progress, warnings));
+            return;
+          }
+          const parts: Buffer[] = [];
+          for await (const part of content) parts.push(part);
+          const data = Buffer.concat(parts);
+          while (inFlight.size >= MAX_FILES_IN_FLIGHT || inFlightBytes > MAX_BYTES_IN_FLIGHT) await Promise.race(inFlight);
+          inFlightBytes += data.length;
+          const task = storeFile(repo, writer, entry, async () => chunkBuffer(repo.chunker, data), progress, warnings)
+            .then((stored) => record(entry, stored))
+            .catch((error: unknown) => {
+              failure ??= error;
+            })
+            .finally(() => {
+              inFlightBytes -= data.length;
+              inFlight.delete(task);
+            });
+          inFlight.add(task);
         },
         (warning) => warnings.push(warning),
       );
+      await Promise.all(inFlight);
+      if (failure) throw failure;
     } else {
       // A fixed set of workers pulls from the list: memory does not grow with the file count.
       let next = 0;

@@ -127,10 +127,10 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
   if (location.kind === 'sftp') {
     const { client } = await connectSsh(location, connection, settingsOf(site));
     try {
-      const shell = await hasShell(client);
-      const sftp = await call<SFTPWrapper>((cb) => client.sftp(cb));
-      const config = await sftpReadSmall(sftp, posix.join(root, 'wp-config.php'));
-      if (config && (await sftpIsDir(sftp, posix.join(root, 'wp-content')))) wordpress = parseWpConfig(config.toString('utf8'));
+      // Independent round trips, in flight together.
+      const [shell, sftp] = await Promise.all([hasShell(client), call<SFTPWrapper>((cb) => client.sftp(cb))]);
+      const [config, contentDir] = await Promise.all([sftpReadSmall(sftp, posix.join(root, 'wp-config.php')), sftpIsDir(sftp, posix.join(root, 'wp-content'))]);
+      if (config && contentDir) wordpress = parseWpConfig(config.toString('utf8'));
       const excludes = buildExcludes();
       const database = databaseFor(site, wordpress);
       const dbPassword = secrets.dbPassword ?? (wordpress ? wordpress.password : undefined) ?? '';

@@ -21,9 +21,17 @@ export interface SiteBackupOptions {
  * database dump, as one snapshot. A database that was asked for but cannot be dumped fails
  * the backup; it is never silently skipped.
  */
-export async function backupSite(repo: Repository, site: Site, secrets: SiteSecrets, options: SiteBackupOptions = {}): Promise<BackupResult> {
+export async function backupSite(openRepository: Repository | Promise<Repository>, site: Site, secrets: SiteSecrets, options: SiteBackupOptions = {}): Promise<BackupResult> {
   const scope = options.scope ?? 'both';
-  const connection = await openSite(site, secrets);
+  // Opening the repository (the passphrase's key derivation) and connecting to the site overlap.
+  const [repoResult, connectionResult] = await Promise.allSettled([Promise.resolve(openRepository), openSite(site, secrets)]);
+  if (connectionResult.status === 'rejected') throw connectionResult.reason;
+  const connection = connectionResult.value;
+  if (repoResult.status === 'rejected') {
+    await connection.close();
+    throw repoResult.reason;
+  }
+  const repo = repoResult.value;
   try {
     const wantDatabase = scope !== 'files' && site.database.mode !== 'none';
     if (scope === 'database' && !connection.database) {

@@ -104,7 +104,11 @@ export class SshShellSource implements Source {
       const path = /tar: (.*): file changed as we read it/.exec(line)?.[1];
       if (path) onProblem({ path, message: 'changed while being read' });
     }
-    if (code !== null && code > 1) throw new Error(`tar on the server failed (exit ${code}): ${problems[0] ?? ''}`);
+    // tar exits 2 after per-file problems too ("Cannot stat", "Cannot open"): those are
+    // warnings above. Anything else it says means the stream cannot be trusted.
+    const perFile = /(Cannot stat|Cannot open|Cannot read|file changed as we read it|Exiting with failure status due to previous errors)/;
+    const fatal = problems.filter((line) => !perFile.test(line));
+    if (code !== null && code > 1 && fatal.length > 0) throw new Error(`tar on the server failed (exit ${code}): ${fatal[0]}`);
   }
 
   async close(): Promise<void> {
