@@ -16,6 +16,8 @@ export default defineConfig({
           index: resolve(root, 'src-main/electron/main.ts'),
           // The command-line tool and headless server (`bin/sitevault.js` loads it).
           cli: resolve(root, 'src-main/cli/main.ts'),
+          // Worker threads that seal blobs (hash, compress, encrypt) on every core.
+          'seal-worker': resolve(root, 'src-main/core/engine/seal-worker.ts'),
         },
       },
     },

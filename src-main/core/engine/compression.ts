@@ -46,6 +46,17 @@ export async function compressIfWorthwhile(data: Buffer): Promise<{ compression:
   return { compression: COMPRESSION_DEFLATE, bytes: compressed };
 }
 
+/** The same choice as compressIfWorthwhile, on the calling thread (for worker threads). */
+export function compressIfWorthwhileSync(data: Buffer): { compression: Compression; bytes: Buffer } {
+  if (data.length < 64) return { compression: COMPRESSION_NONE, bytes: data };
+  if (data.length > SAMPLE_BYTES * 2) {
+    const sample = deflateRawSync(data.subarray(0, SAMPLE_BYTES), { level: 1 });
+    if (sample.length > SAMPLE_BYTES * WORTHWHILE) return { compression: COMPRESSION_NONE, bytes: data };
+  }
+  const compressed = deflateRawSync(data, { level: 1, windowBits: windowBitsFor(data.length) });
+  return compressed.length > data.length * WORTHWHILE ? { compression: COMPRESSION_NONE, bytes: data } : { compression: COMPRESSION_DEFLATE, bytes: compressed };
+}
+
 export async function decompress(compression: number, bytes: Buffer, rawLength: number): Promise<Buffer> {
   if (compression === COMPRESSION_NONE) return bytes;
   if (compression === COMPRESSION_DEFLATE) {

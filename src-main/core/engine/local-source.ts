@@ -1,10 +1,11 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError } from '../contract/errors';
 import { SourceFileError, type Source, type SourceEntry, type Warning } from './source';
 
 const LIST_CONCURRENCY = 32;
+const SYNC_READ_LIMIT = 1024 * 1024;
 
 /** A local folder as a backup source. Symlinks are recorded, never followed. */
 export class LocalSource implements Source {
@@ -92,6 +93,9 @@ export class LocalSource implements Source {
 
   async readWhole(entry: SourceEntry): Promise<Buffer> {
     try {
+      // Small files: one blocking read costs far less than four thread-pool round trips
+      // (open, stat, read, close), which dominated the main thread with 24,000 files.
+      if (entry.size <= SYNC_READ_LIMIT) return readFileSync(join(this.root, entry.path));
       return await readFile(join(this.root, entry.path));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

@@ -6,7 +6,9 @@ import { Semaphore } from '../backends/wrappers';
 import { Chunker, DEFAULT_CHUNKER } from './chunker';
 import { blobId, decrypt, encrypt, IntegrityError, newMasterKeys, storageId, type MasterKeys } from './crypto';
 import { notARepository, wrongPassphrase } from './errors';
+import type { Compression } from './compression';
 import { decodeHeader, headerTailSize, openBlob, PackBuilder, packName, sealBlob, type BlobType, type PackEntry } from './pack';
+import { SealPool } from './seal-pool';
 import { BlobIndex, indexFileSchema, toIndexFile, type PackRecord } from './repository-index';
 import { randomId, unlockMasterKeys, writeKeyFile } from './repository-keys';
 import { decodeTree, encodeTree, type Tree, type TreeNode } from './tree';
@@ -172,6 +174,14 @@ export class Repository {
     return decodeTree(await this.readBlob(id), where);
   }
 
+  #sealPool: SealPool | null | undefined;
+
+  /** Worker threads for sealing blobs, started on first use (null: seal on this thread). */
+  sealPool(): SealPool | null {
+    if (this.#sealPool === undefined) this.#sealPool = process.env['SITEVAULT_SEAL_THREADS'] === '0' ? null : SealPool.create(this.keys);
+    return this.#sealPool && !this.#sealPool.broken ? this.#sealPool : null;
+  }
+
   newBlobWriter(options: { uploadConcurrency?: number; packTargetBytes?: number } = {}): BlobWriter {
     return new BlobWriter(this, options.uploadConcurrency ?? 4, options.packTargetBytes ?? PACK_TARGET_BYTES);
   }
@@ -220,13 +230,29 @@ export class BlobWriter {
   /** Stores a blob unless the repository already has it. Returns its id. */
   async save(type: BlobType, plaintext: Buffer, knownId?: string, options: { evenIfIndexed?: boolean } = {}): Promise<{ id: string; added: boolean }> {
     if (this.#failure) throw this.#failure;
-    const id = knownId ?? this.repo.hashBlob(plaintext);
-    if (options.evenIfIndexed ? this.#pending.has(id) : this.has(id)) {
-      this.stats.blobsDeduplicated++;
-      return { id, added: false };
+    const known = (id: string) => (options.evenIfIndexed ? this.#pending.has(id) : this.has(id));
+    let id: string;
+    let sealed: Buffer;
+    let compression: Compression;
+    const pool = knownId ? null : this.repo.sealPool();
+    if (pool) {
+      // The id comes back with the sealed blob; a duplicate is dropped then (new data is the
+      // common case here: unchanged files are never read).
+      ({ id, sealed, compression } = await pool.seal(plaintext));
+      if (known(id)) {
+        this.stats.blobsDeduplicated++;
+        return { id, added: false };
+      }
+      this.#pending.add(id);
+    } else {
+      id = knownId ?? this.repo.hashBlob(plaintext);
+      if (known(id)) {
+        this.stats.blobsDeduplicated++;
+        return { id, added: false };
+      }
+      this.#pending.add(id);
+      ({ sealed, compression } = await sealBlob(this.repo.keys.encryption, id, plaintext));
     }
-    this.#pending.add(id);
-    const { sealed, compression } = await sealBlob(this.repo.keys.encryption, id, plaintext);
     const builder = this.#builders[type];
     builder.add({ id, type, length: sealed.length, rawLength: plaintext.length, compression }, sealed);
     this.stats.blobsAdded++;
