@@ -4,13 +4,13 @@ import { LocalSource } from '../../core/engine/local-source';
 import { restoreToFolder } from '../../core/engine/restore';
 import { resolveSnapshot } from '../../core/engine/snapshots';
 import { parseLocation } from '../../core/backends/location';
-import { probeServerIdentity } from '../../core/backends/trust-probe';
 import { openCore } from '../../core/open-core';
 import { siteSchema, type Site } from '../../core/settings/settings-store';
 import type { SiteSecrets } from '../../core/sites/open-site';
 import { backupSite } from '../../core/sites/site-backup';
 import { SiteStore } from '../../core/sites/site-store';
 import { formatBytes, formatDuration } from '../format';
+import { pinOnFirstUse } from '../trust-and-secrets';
 import { parseDatabaseOption, siteSecrets } from './site';
 import type { CliOutput } from '../output';
 import { terminalProgress } from '../progress-bar';
@@ -57,10 +57,15 @@ export async function backupCommand(args: string[], io: CliOutput, env: NodeJS.P
       tlsFingerprint: values['source-tls-fingerprint'] ?? null,
       database: parseDatabaseOption(values.db ?? 'auto'),
     });
-    if (values['accept-new-source-host-key'] && !site.hostKey && !site.tlsFingerprint) {
-      const seen = await probeServerIdentity(parseLocation(site.url), { password: env['SITEVAULT_SOURCE_PASSWORD'] || undefined, identityFile: site.identityFile ?? undefined });
-      if (site.url.startsWith('sftp')) site.hostKey = seen;
-      else if (!site.caFile) site.tlsFingerprint = seen;
+    if (values['accept-new-source-host-key']) {
+      const pinned = await pinOnFirstUse(
+        parseLocation(site.url),
+        { hostKey: site.hostKey, tlsFingerprint: site.tlsFingerprint, ca: site.caFile ?? undefined },
+        { password: env['SITEVAULT_SOURCE_PASSWORD'] || undefined, identityFile: site.identityFile ?? undefined },
+        site.timeoutSeconds,
+        { out: (text) => io.err(text), err: (text) => io.err(text) },
+      );
+      site = { ...site, ...pinned };
     }
     secrets = { password: env['SITEVAULT_SOURCE_PASSWORD'] || undefined, keyPassphrase: env['SITEVAULT_SOURCE_KEY_PASSPHRASE'] || undefined, dbPassword: env['SITEVAULT_DB_PASSWORD'] || undefined };
   } else if (values.source === undefined) {

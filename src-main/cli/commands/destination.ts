@@ -1,16 +1,10 @@
 import { parseArgs } from 'node:util';
 import { parseLocation } from '../../core/backends/location';
-import { probeServerIdentity } from '../../core/backends/trust-probe';
 import { openCore } from '../../core/open-core';
 import type { CliOutput } from '../output';
+import { CONNECTION_FLAGS, pinOnFirstUse, secretFromEnv } from '../trust-and-secrets';
 import { EXIT_OK, UsageError } from '../usage';
 
-function secretFromEnv(env: NodeJS.ProcessEnv, variable: string | undefined, what: string): string | undefined {
-  if (variable === undefined) return undefined;
-  const value = env[variable];
-  if (value === undefined || value === '') throw new UsageError(`${what}: the variable ${variable} is empty or not set.`);
-  return value;
-}
 
 /** `sitevault destination add|list|remove`: saved destinations, secrets in the keychain. */
 export async function destinationCommand(args: string[], io: CliOutput, env: NodeJS.ProcessEnv): Promise<number> {
@@ -43,19 +37,8 @@ export async function destinationCommand(args: string[], io: CliOutput, env: Nod
         allowPositionals: true,
         strict: true,
         options: {
-          url: { type: 'string' },
-          'password-env': { type: 'string' },
+          ...CONNECTION_FLAGS,
           'passphrase-env': { type: 'string' },
-          'key-passphrase-env': { type: 'string' },
-          identity: { type: 'string' },
-          'host-key': { type: 'string' },
-          'accept-new-host-key': { type: 'boolean', default: false },
-          ca: { type: 'string' },
-          'tls-fingerprint': { type: 'string' },
-          timeout: { type: 'string', default: '30' },
-          'max-retries': { type: 'string', default: '5' },
-          'max-connections': { type: 'string', default: '0' },
-          active: { type: 'boolean', default: false },
         },
       });
       const name = positionals[0];
@@ -65,14 +48,9 @@ export async function destinationCommand(args: string[], io: CliOutput, env: Nod
       const location = parseLocation(values.url);
       const password = secretFromEnv(env, values['password-env'], '--password-env');
       const keyPassphrase = secretFromEnv(env, values['key-passphrase-env'], '--key-passphrase-env');
-      let hostKey = values['host-key'] ?? null;
-      let tlsFingerprint = values['tls-fingerprint'] ?? null;
-      if (values['accept-new-host-key'] && !hostKey && !tlsFingerprint) {
-        const seen = await probeServerIdentity(location, { password, identityFile: values.identity, keyPassphrase }, Number(values.timeout));
-        if (location.kind === 'sftp') hostKey = seen;
-        if (location.kind === 'ftps' && !values.ca) tlsFingerprint = seen;
-        if (seen) io.out(`Trusting ${location.kind === 'sftp' ? 'host key' : 'certificate'} ${seen}.`);
-      }
+      const { hostKey, tlsFingerprint } = values['accept-new-host-key']
+        ? await pinOnFirstUse(location, { hostKey: values['host-key'] ?? null, tlsFingerprint: values['tls-fingerprint'] ?? null, ca: values.ca }, { password, identityFile: values.identity, keyPassphrase }, Number(values.timeout), io)
+        : { hostKey: values['host-key'] ?? null, tlsFingerprint: values['tls-fingerprint'] ?? null };
       const numbers = { timeoutSeconds: Number(values.timeout), maxRetries: Number(values['max-retries']), maxConnections: Number(values['max-connections']) };
       for (const [key, value] of Object.entries(numbers)) if (!Number.isInteger(value) || value < 0) throw new UsageError(`${key} must be a whole number.`);
       const saved = await core.destinations.save(

@@ -1,19 +1,13 @@
 import { parseArgs } from 'node:util';
 import { parseLocation } from '../../core/backends/location';
-import { probeServerIdentity } from '../../core/backends/trust-probe';
 import { openCore } from '../../core/open-core';
 import type { Site } from '../../core/settings/settings-store';
 import { openSite } from '../../core/sites/open-site';
 import { SiteStore } from '../../core/sites/site-store';
 import type { CliOutput } from '../output';
+import { CONNECTION_FLAGS, pinOnFirstUse, secretFromEnv } from '../trust-and-secrets';
 import { EXIT_ERROR, EXIT_OK, UsageError } from '../usage';
 
-function secretFromEnv(env: NodeJS.ProcessEnv, variable: string | undefined, flag: string): string | undefined {
-  if (variable === undefined) return undefined;
-  const value = env[variable];
-  if (value === undefined || value === '') throw new UsageError(`${flag}: the variable ${variable} is empty or not set.`);
-  return value;
-}
 
 /** `--db auto|none|mysql://user@host:port/dbname` */
 export function parseDatabaseOption(value: string): Site['database'] {
@@ -107,23 +101,12 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
         allowPositionals: true,
         strict: true,
         options: {
-          url: { type: 'string' },
-          'password-env': { type: 'string' },
-          identity: { type: 'string' },
-          'key-passphrase-env': { type: 'string' },
-          'host-key': { type: 'string' },
-          'accept-new-host-key': { type: 'boolean', default: false },
-          ca: { type: 'string' },
-          'tls-fingerprint': { type: 'string' },
+          ...CONNECTION_FLAGS,
           db: { type: 'string', default: 'auto' },
           'db-password-env': { type: 'string' },
           staging: { type: 'boolean', default: false },
           exclude: { type: 'string', multiple: true, default: [] },
           'no-wordpress-excludes': { type: 'boolean', default: false },
-          timeout: { type: 'string', default: '30' },
-          'max-retries': { type: 'string', default: '5' },
-          'max-connections': { type: 'string', default: '0' },
-          active: { type: 'boolean', default: false },
           'reread-every': { type: 'string', default: '0' },
         },
       });
@@ -135,14 +118,9 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
       if (location.kind === 'local') throw new UsageError('--url must be sftp://, ftp:// or ftps://');
       const password = secretFromEnv(env, values['password-env'], '--password-env');
       const keyPassphrase = secretFromEnv(env, values['key-passphrase-env'], '--key-passphrase-env');
-      let hostKey = values['host-key'] ?? null;
-      let tlsFingerprint = values['tls-fingerprint'] ?? null;
-      if (values['accept-new-host-key'] && !hostKey && !tlsFingerprint) {
-        const seen = await probeServerIdentity(location, { password, identityFile: values.identity, keyPassphrase }, Number(values.timeout));
-        if (location.kind === 'sftp') hostKey = seen;
-        if (location.kind === 'ftps' && !values.ca) tlsFingerprint = seen;
-        if (seen) io.out(`Trusting ${location.kind === 'sftp' ? 'host key' : 'certificate'} ${seen}.`);
-      }
+      const { hostKey, tlsFingerprint } = values['accept-new-host-key']
+        ? await pinOnFirstUse(location, { hostKey: values['host-key'] ?? null, tlsFingerprint: values['tls-fingerprint'] ?? null, ca: values.ca }, { password, identityFile: values.identity, keyPassphrase }, Number(values.timeout), io)
+        : { hostKey: values['host-key'] ?? null, tlsFingerprint: values['tls-fingerprint'] ?? null };
       const numbers = {
         timeoutSeconds: Number(values.timeout),
         maxRetries: Number(values['max-retries']),

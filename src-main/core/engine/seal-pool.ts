@@ -65,7 +65,10 @@ export class SealPool {
     const script = workerScript();
     if (!script || size < 1) return null;
     try {
-      const workers = Array.from({ length: size }, () => new Worker(script, { workerData: { encryption: keys.encryption, id: keys.id } }));
+      // A worker holds one blob (at most 4 MiB, plus its compressed copy) at a time. Without a
+      // limit of its own, each worker's heap grows lazily to hundreds of MiB before collecting.
+      const resourceLimits = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 };
+      const workers = Array.from({ length: size }, () => new Worker(script, { workerData: { encryption: keys.encryption, id: keys.id }, resourceLimits }));
       return new SealPool(workers);
     } catch {
       return null;
@@ -83,7 +86,11 @@ export class SealPool {
     return new Promise((resolve, reject) => {
       this.#pending.set(seq, { resolve, reject });
       worker.ref();
-      worker.postMessage({ seq, data: plaintext });
+      // A chunk is often a view into a whole file's buffer, and posting a view would copy the
+      // entire underlying ArrayBuffer each time: send exactly its bytes, transferred.
+      const exact = new Uint8Array(plaintext.length);
+      exact.set(plaintext);
+      worker.postMessage({ seq, data: exact }, [exact.buffer]);
     }).finally(() => {
       if (this.#pending.size === 0) for (const w of this.#workers) w.unref();
     }) as Promise<SealedBlob>;

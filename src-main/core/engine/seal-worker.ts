@@ -14,5 +14,10 @@ parentPort!.on('message', (message: { seq: number; data: Uint8Array }) => {
   const id = blobId(idKey, plain);
   const { compression, bytes } = compressIfWorthwhileSync(plain);
   const sealed = encrypt(encryptionKey, bytes, Buffer.from(id, 'hex'));
-  parentPort!.postMessage({ seq: message.seq, id, compression, sealed });
+  // A small Buffer is a view into Node's shared 8 KiB pool, and posting a view copies its whole
+  // ArrayBuffer: each tiny blob would pin 8 KiB in the pack being built. Send exactly the
+  // bytes, in a buffer of their own, transferred rather than copied.
+  const exact = new Uint8Array(sealed.length);
+  exact.set(sealed);
+  parentPort!.postMessage({ seq: message.seq, id, compression, sealed: exact }, [exact.buffer]);
 });
