@@ -1,4 +1,3 @@
-import { ApiError } from '../core/contract/errors';
 import type { Backend } from '../core/backends/backend';
 import { openBackend, type ConnectionSecrets } from '../core/backends/open-backend';
 import { parseLocation } from '../core/backends/location';
@@ -87,8 +86,4 @@ export function requirePositional(args: string[], index: number, what: string): 
   const value = args[index];
   if (value === undefined) throw new UsageError(`Missing ${what}.`);
   return value;
-}
-
-export function asApiError(error: unknown): ApiError | null {
-  return error instanceof ApiError ? error : null;
 }

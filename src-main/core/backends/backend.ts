@@ -56,9 +56,6 @@ export function isNotFound(error: unknown): boolean {
   return error instanceof BackendError && error.kind === 'not-found';
 }
 
-/** The repository's folders, in the order a listing of the whole repository visits them. */
-export const REPOSITORY_FOLDERS = ['keys', 'locks', 'snapshots', 'index', 'data'] as const;
-
 /** Checks a repository-relative name: fixed folders, hex ids, no traversal. */
 export function assertObjectName(name: string): void {
   if (!/^(config|(keys|locks|snapshots|index)\/[0-9a-f]{64}|data\/[0-9a-f]{2}\/[0-9a-f]{64})$/.test(name)) {
