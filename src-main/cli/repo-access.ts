@@ -47,35 +47,40 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv, variable: string, flags: 
   };
 }
 
-/** A saved destination's name selects it (secrets from the keychain); anything else is a location. */
-async function savedDestination(spec: string, env: NodeJS.ProcessEnv) {
-  if (/^[a-z]+:\/\//i.test(spec) || spec.includes('/') || spec.startsWith('.')) return null;
-  const core = await openCore({ shell: 'cli', env });
-  return core.destinations.find(spec) ? core.destinations.open(spec) : null;
+/** Environment variables a repository's secrets come from. */
+export interface RepoVariables {
+  password: string;
+  passphrase: string;
+}
+const REPO_VARIABLES: RepoVariables = { password: 'SITEVAULT_REPO_PASSWORD', passphrase: 'SITEVAULT_PASSPHRASE' };
+
+export interface RepoAccess {
+  backend: Backend;
+  /** The environment first, then the saved destination's keychain entry, then a prompt. */
+  passphrase(): Promise<string>;
 }
 
-export async function backendFor(spec: string | undefined, env: NodeJS.ProcessEnv, flags: RemoteFlags, passwordVariable = 'SITEVAULT_REPO_PASSWORD'): Promise<Backend> {
+/**
+ * The backend for REPO and where its passphrase comes from. A saved destination's name
+ * selects it (secrets from the keychain, looked up once); anything else is a location.
+ */
+export async function accessRepo(spec: string | undefined, env: NodeJS.ProcessEnv, flags: RemoteFlags, variables: RepoVariables = REPO_VARIABLES): Promise<RepoAccess> {
   if (!spec) throw new UsageError('--repo is required.');
-  const saved = await savedDestination(spec, env);
-  if (saved) return saved.backend;
-  const location = parseLocation(spec);
-  return openBackend(location, secretsFromEnv(env, passwordVariable, flags));
-}
-
-/** The passphrase: the environment first, then the saved destination's keychain entry, then a prompt. */
-export async function repositoryPassphrase(spec: string, backend: Backend, env: NodeJS.ProcessEnv, variable = 'SITEVAULT_PASSPHRASE'): Promise<string> {
-  if (!env[variable]) {
-    const saved = await savedDestination(spec, env);
-    if (saved?.passphrase) return saved.passphrase;
-  }
-  return passphraseFrom(env, variable, `Passphrase for ${backend.properties.location}: `);
+  const looksLikeName = !/^[a-z][a-z0-9+.-]*:\/\//i.test(spec) && !spec.includes('/') && !spec.startsWith('.');
+  const core = looksLikeName ? await openCore({ shell: 'cli', env }) : null;
+  const saved = core?.destinations.find(spec) ? await core.destinations.open(spec) : null;
+  const backend = saved ? saved.backend : openBackend(parseLocation(spec), secretsFromEnv(env, variables.password, flags));
+  return {
+    backend,
+    passphrase: async () =>
+      (!env[variables.passphrase] && saved?.passphrase) || passphraseFrom(env, variables.passphrase, `Passphrase for ${backend.properties.location}: `),
+  };
 }
 
 export async function openRepo(spec: string | undefined, env: NodeJS.ProcessEnv, flags: RemoteFlags, options: { loadIndex?: boolean } = {}): Promise<Repository> {
-  const backend = await backendFor(spec, env, flags);
+  const { backend, passphrase } = await accessRepo(spec, env, flags);
   try {
-    const passphrase = await repositoryPassphrase(spec!, backend, env);
-    return await Repository.open(backend, passphrase, options);
+    return await Repository.open(backend, await passphrase(), options);
   } catch (error) {
     await backend.close();
     throw error;

@@ -8,7 +8,7 @@ import { listSnapshots } from '../../core/engine/snapshots';
 import { formatBytes } from '../format';
 import type { CliOutput } from '../output';
 import { terminalProgress } from '../progress-bar';
-import { backendFor, openRepo, REMOTE_OPTIONS, repositoryPassphrase } from '../repo-access';
+import { accessRepo, openRepo, REMOTE_OPTIONS } from '../repo-access';
 import { EXIT_OK, UsageError } from '../usage';
 
 const REPO = { repo: { type: 'string' }, ...REMOTE_OPTIONS } as const;
@@ -96,11 +96,12 @@ export async function copyCommand(args: string[], io: CliOutput, env: NodeJS.Pro
   if (!values.to) throw new UsageError('--to REPO2 is required.');
   const source = await openRepo(values.repo, env, values);
   // The destination's login and passphrase have their own variables; the passphrase defaults to the source's.
-  const destinationBackend = await backendFor(values.to, env, values, 'SITEVAULT_TO_REPO_PASSWORD');
+  const toEnv = { ...env, SITEVAULT_TO_PASSPHRASE: env['SITEVAULT_TO_PASSPHRASE'] || env['SITEVAULT_PASSPHRASE'] };
+  const to = await accessRepo(values.to, toEnv, values, { password: 'SITEVAULT_TO_REPO_PASSWORD', passphrase: 'SITEVAULT_TO_PASSPHRASE' });
+  const destinationBackend = to.backend;
   const bar = terminalProgress();
   try {
-    const toEnv = { ...env, SITEVAULT_TO_PASSPHRASE: env['SITEVAULT_TO_PASSPHRASE'] || env['SITEVAULT_PASSPHRASE'] };
-    const passphrase = await repositoryPassphrase(values.to, destinationBackend, toEnv, 'SITEVAULT_TO_PASSPHRASE');
+    const passphrase = await to.passphrase();
     const destination = (await Repository.exists(destinationBackend))
       ? await Repository.open(destinationBackend, passphrase)
       : await Repository.init(destinationBackend, passphrase, source.keys);

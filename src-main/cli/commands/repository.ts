@@ -7,7 +7,7 @@ import { diffTrees, findNode, walkTree } from '../../core/engine/tree-walk';
 import { formatBytes } from '../format';
 import type { CliOutput } from '../output';
 import { terminalProgress } from '../progress-bar';
-import { backendFor, openRepo, passphraseFrom, REMOTE_OPTIONS, repositoryPassphrase, requirePositional } from '../repo-access';
+import { accessRepo, openRepo, passphraseFrom, REMOTE_OPTIONS, requirePositional } from '../repo-access';
 import { EXIT_DAMAGE, EXIT_OK, UsageError } from '../usage';
 
 const REPO = { repo: { type: 'string' }, ...REMOTE_OPTIONS } as const;
@@ -15,10 +15,9 @@ const JSON_FLAG = { json: { type: 'boolean', default: false } } as const;
 
 export async function initCommand(args: string[], io: CliOutput, env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({ args, options: { ...REPO, ...JSON_FLAG }, strict: true });
-  const backend = await backendFor(values.repo, env, values);
+  const { backend, passphrase } = await accessRepo(values.repo, env, values);
   try {
-    const passphrase = await repositoryPassphrase(values.repo!, backend, env);
-    const repo = await Repository.init(backend, passphrase);
+    const repo = await Repository.init(backend, await passphrase());
     if (values.json) io.out(JSON.stringify({ id: repo.config.id, location: repo.location }));
     else {
       io.out(`Created repository ${repo.config.id.slice(0, 8)} at ${repo.location}.`);
@@ -88,7 +87,7 @@ export async function lsCommand(args: string[], io: CliOutput, env: NodeJS.Proce
   }
 }
 
-export async function dumpCommand(args: string[], io: CliOutput, env: NodeJS.ProcessEnv): Promise<number> {
+export async function dumpCommand(args: string[], _io: CliOutput, env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: REPO, allowPositionals: true, strict: true });
   const repo = await openRepo(values.repo, env, values);
   try {
@@ -97,9 +96,9 @@ export async function dumpCommand(args: string[], io: CliOutput, env: NodeJS.Pro
     if (!at.node || at.node.type !== 'file') throw new UsageError(`${positionals[1]} is not a file in the snapshot.`);
     for (const blob of at.node.content) {
       const data = await repo.readBlob(blob);
+      // Raw bytes go straight to stdout: CliOutput is for lines of text.
       if (!process.stdout.write(data)) await new Promise((resolve) => process.stdout.once('drain', resolve));
     }
-    void io;
     return EXIT_OK;
   } finally {
     await repo.backend.close();

@@ -1,6 +1,6 @@
-import { openBlob, packName } from './pack';
+import { openBlob, packName, type BlobLocation } from './pack';
 import { storageId } from './crypto';
-import { indexFileSchema } from './repository-index';
+import { indexFileSchema, toIndexFile } from './repository-index';
 import { ProgressTracker, type ProgressListener } from './progress';
 import type { Repository } from './repository';
 import { listSnapshots } from './snapshots';
@@ -96,6 +96,12 @@ export async function checkRepository(repo: Repository, options: CheckOptions = 
     progress.phase = 'reading data';
     const candidates = [...repo.index.packs.keys()].filter((pack) => stored.has(pack)).sort();
     const chosen = percent >= 100 ? candidates : candidates.filter(() => Math.random() * 100 < percent);
+    const blobsByPack = new Map<string, Array<[string, BlobLocation]>>();
+    for (const [blob, location] of repo.index.entries()) {
+      const list = blobsByPack.get(location.pack) ?? [];
+      list.push([blob, location]);
+      blobsByPack.set(location.pack, list);
+    }
     progress.filesTotal = chosen.length;
     progress.bytesTotal = chosen.reduce((sum, pack) => sum + (stored.get(pack) ?? 0), 0);
     for (const pack of chosen) {
@@ -108,8 +114,7 @@ export async function checkRepository(repo: Repository, options: CheckOptions = 
       if (storageId(bytes) !== pack) {
         damage.push({ kind: 'pack', id: pack, message: 'pack content does not match its name (SHA-256): damaged', snapshots: snapshotsOfPack });
       }
-      for (const [blob, location] of repo.index.entries()) {
-        if (location.pack !== pack) continue;
+      for (const [blob, location] of blobsByPack.get(pack) ?? []) {
         try {
           await openBlob(repo.keys, blob, bytes.subarray(location.offset, location.offset + location.length), location.compression, location.rawLength, `pack ${pack}`);
         } catch (error) {
@@ -125,7 +130,6 @@ export async function checkRepository(repo: Repository, options: CheckOptions = 
 
 /** Rebuilds the index from pack headers: for a lost or damaged index. */
 export async function rebuildIndex(repo: Repository): Promise<{ packs: number; unreadable: string[] }> {
-  const { toIndexFile } = await import('./repository-index');
   const packs = [];
   const unreadable: string[] = [];
   for (const object of await repo.backend.list('data')) {

@@ -67,16 +67,12 @@ export async function prune(repo: Repository, options: { onProgress?: ProgressLi
     await writer.flush();
 
     progress.phase = 'writing the new index';
-    // Keep every pack's full blob list in the new index so indexes stay rebuildable-equal.
-    const keptRecords = keep.map((record) => ({ ...record, entries: record.entries }));
+    // One index for the packs that stay (their used blobs) and the new ones, in files of at
+    // most 1,000 packs; the old index files go only after these exist.
+    const records = [...keep, ...writer.written];
     const oldIndexes = await repo.listIds('index');
     const newIndexIds = new Set<string>();
-    for (let i = 0; i < keptRecords.length || i === 0; i += 1000) {
-      const batch = keptRecords.slice(i, i + 1000);
-      const { id } = await repo.saveJson('index', toIndexFile([...batch, ...(i === 0 ? writer.written : [])]));
-      newIndexIds.add(id);
-      if (keptRecords.length === 0) break;
-    }
+    for (let i = 0; i < records.length; i += 1000) newIndexIds.add((await repo.saveJson('index', toIndexFile(records.slice(i, i + 1000)))).id);
     for (const id of oldIndexes) if (!newIndexIds.has(id)) await repo.backend.delete(`index/${id}`);
 
     progress.phase = 'deleting unused packs';

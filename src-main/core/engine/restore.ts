@@ -113,11 +113,11 @@ export async function restoreToFolder(repo: Repository, snapshot: SnapshotWithId
   }
 
   progress.phase = 'setting modes and times';
+  const failedPaths = new Set(result.failed.map((f) => f.path));
   for (const { path, node } of [...nodes].reverse()) {
-    if (node.type === 'symlink') continue;
+    if (node.type === 'symlink' || failedPaths.has(path)) continue;
     if (node.type === 'dir' && node.mtime === 0) continue;
     const p = full(path);
-    if (result.failed.some((f) => f.path === path)) continue;
     await chmod(p, node.mode & 0o7777);
     await utimes(p, node.mtime / 1000, node.mtime / 1000);
   }
