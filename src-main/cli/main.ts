@@ -5,6 +5,7 @@ import { UnsafeNameError } from '../core/engine/tree';
 import { APP_VERSION } from '../core/app-version';
 import { backupCommand, restoreCommand } from './commands/backup-restore';
 import { destinationCommand } from './commands/destination';
+import { downloadCommand } from './commands/download';
 import { infoCommand } from './commands/info';
 import { copyCommand, forgetCommand, pruneCommand } from './commands/maintenance';
 import {
@@ -33,6 +34,7 @@ const commands: Readonly<Record<string, Command>> = {
   ls: lsCommand,
   restore: restoreCommand,
   dump: dumpCommand,
+  download: downloadCommand,
   diff: diffCommand,
   check: checkCommand,
   forget: forgetCommand,

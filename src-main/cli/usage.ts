@@ -26,7 +26,14 @@ Commands:
   snapshots --repo REPO [--site NAME] [--json]
   ls --repo REPO SNAPSHOT [PATH] [-r] [--json]
   restore --repo REPO SNAPSHOT --target DIR [--path P]... [--json]
+  restore --repo REPO SNAPSHOT --to-site NAME [--files-only|--db-only] [--path P]... [--delete]
+         [--dry-run] [--json] [--new-url https://…] [--old-url URL] [--no-safety-snapshot]
+         Restores to a live site, transferring only what differs, after a safety snapshot
+         (restore that one with --delete to undo). Run the same command again to resume.
   dump --repo REPO SNAPSHOT PATH          One file to standard output.
+  download --repo REPO SNAPSHOT --out FILE.zip|FILE.tar.gz|FILE.tar|DIR [--path P]... [--db-only]
+         [--format zip|tar.gz|tar|sql|folder] [--json]   An archive (or folder) of the snapshot,
+         some of its paths, or its database dump alone (--db-only; --out dump.sql for bare SQL).
   diff --repo REPO SNAP1 SNAP2 [--json]
   check --repo REPO [--read-data[=PERCENT]] [--json]    Exit 3 when damage is found.
   forget --repo REPO [--site NAME] [--keep-last N] [--keep-hourly N] [--keep-daily N]

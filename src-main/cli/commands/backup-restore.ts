@@ -16,6 +16,7 @@ import type { CliOutput } from '../output';
 import { terminalProgress } from '../progress-bar';
 import { openRepo, REMOTE_OPTIONS, requirePositional } from '../repo-access';
 import { EXIT_ERROR, EXIT_OK, UsageError } from '../usage';
+import { restoreToSiteCommand } from './restore-site';
 
 const REPO = { repo: { type: 'string' }, ...REMOTE_OPTIONS } as const;
 
@@ -129,11 +130,27 @@ export async function backupCommand(args: string[], io: CliOutput, env: NodeJS.P
 export async function restoreCommand(args: string[], io: CliOutput, env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...REPO, target: { type: 'string' }, path: { type: 'string', multiple: true, default: [] }, json: { type: 'boolean', default: false } },
+    options: {
+      ...REPO,
+      target: { type: 'string' },
+      'to-site': { type: 'string' },
+      path: { type: 'string', multiple: true, default: [] },
+      json: { type: 'boolean', default: false },
+      'files-only': { type: 'boolean', default: false },
+      'db-only': { type: 'boolean', default: false },
+      delete: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      'new-url': { type: 'string' },
+      'old-url': { type: 'string' },
+      'no-safety-snapshot': { type: 'boolean', default: false },
+    },
     allowPositionals: true,
     strict: true,
   });
-  if (!values.target) throw new UsageError('--target DIR is required.');
+  if (values.target && values['to-site']) throw new UsageError('--target DIR and --to-site NAME exclude each other.');
+  if (values['to-site']) return restoreToSiteCommand(requirePositional(positionals, 0, 'SNAPSHOT'), { ...values, 'to-site': values['to-site'] }, io, env);
+  if (!values.target) throw new UsageError('--target DIR or --to-site NAME is required.');
+  for (const flag of ['files-only', 'db-only', 'delete', 'dry-run', 'no-safety-snapshot'] as const) if (values[flag]) throw new UsageError(`--${flag} is for --to-site.`);
   const repo = await openRepo(values.repo, env, values);
   const bar = terminalProgress();
   try {

@@ -7,8 +7,8 @@ import { openBlob, packName } from './pack';
 import { ProgressTracker, type ProgressListener } from './progress';
 import type { Repository } from './repository';
 import type { SnapshotWithId } from './snapshots';
-import { findNode, splitSnapshotPath } from './tree-walk';
-import { UnsafeNameError, type FileNode, type TreeNode } from './tree';
+import { collectSelection } from './tree-walk';
+import type { FileNode } from './tree';
 
 export interface RestoreOptions {
   /** Restore only these snapshot paths (files or folders); all when empty. */
@@ -67,17 +67,9 @@ export async function restoreToFolder(repo: Repository, snapshot: SnapshotWithId
   const progress = new ProgressTracker(options.onProgress);
   const result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, failed: [] };
 
-  const selections = options.paths && options.paths.length > 0 ? options.paths : [''];
-  const nodes: Array<{ path: string; node: TreeNode }> = [];
-  for (const selection of selections) {
-    const found = await findNode(repo, snapshot.tree, selection);
-    const parts = splitSnapshotPath(selection);
-    for (let i = 1; i < parts.length; i++) {
-      nodes.push({ path: parts.slice(0, i).join('/'), node: { name: parts[i - 1]!, type: 'dir', mode: 0o755, mtime: 0, subtree: '0'.repeat(64) } });
-    }
-    if (found.node) nodes.push({ path: found.path, node: found.node });
-    if (found.tree) await collectNodes(repo, found.tree, found.path, nodes, result);
-  }
+  const selection = await collectSelection(repo, snapshot.tree, options.paths ?? []);
+  const nodes = selection.nodes;
+  result.failed.push(...selection.failed);
 
   const full = (path: string) => {
     const p = join(root, ...path.split('/'));
@@ -88,10 +80,7 @@ export async function restoreToFolder(repo: Repository, snapshot: SnapshotWithId
   progress.phase = 'creating folders';
   await mkdir(root, { recursive: true });
   const dirs = nodes.filter((n) => n.node.type === 'dir');
-  const seenDirs = new Set<string>();
   for (const { path } of dirs) {
-    if (seenDirs.has(path)) continue;
-    seenDirs.add(path);
     await ensureRealDir(full(path));
     result.dirs++;
   }
@@ -114,9 +103,8 @@ export async function restoreToFolder(repo: Repository, snapshot: SnapshotWithId
 
   progress.phase = 'setting modes and times';
   const failedPaths = new Set(result.failed.map((f) => f.path));
-  for (const { path, node } of [...nodes].reverse()) {
-    if (node.type === 'symlink' || failedPaths.has(path)) continue;
-    if (node.type === 'dir' && node.mtime === 0) continue;
+  for (const { path, node, implied } of [...nodes].reverse()) {
+    if (node.type === 'symlink' || implied || failedPaths.has(path)) continue;
     const p = full(path);
     await chmod(p, node.mode & 0o7777);
     await utimes(p, node.mtime / 1000, node.mtime / 1000);
@@ -124,23 +112,6 @@ export async function restoreToFolder(repo: Repository, snapshot: SnapshotWithId
   progress.phase = 'done';
   progress.report(true);
   return result;
-}
-
-/** Walks a tree; a damaged subtree is reported and skipped so the rest still restores. */
-async function collectNodes(repo: Repository, treeId: string, prefix: string, into: Array<{ path: string; node: TreeNode }>, result: RestoreResult): Promise<void> {
-  let nodes: TreeNode[];
-  try {
-    nodes = (await repo.loadTree(treeId, prefix)).nodes;
-  } catch (error) {
-    if (error instanceof UnsafeNameError) throw error;
-    result.failed.push({ path: prefix || '/', message: `folder cannot be read: ${(error as Error).message}` });
-    return;
-  }
-  for (const node of nodes) {
-    const path = prefix ? `${prefix}/${node.name}` : node.name;
-    into.push({ path, node });
-    if (node.type === 'dir') await collectNodes(repo, node.subtree, path, into, result);
-  }
 }
 
 interface Piece {

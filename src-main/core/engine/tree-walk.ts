@@ -1,6 +1,6 @@
 import { ApiError } from '../contract/errors';
 import type { Repository } from './repository';
-import type { TreeNode } from './tree';
+import { UnsafeNameError, type TreeNode } from './tree';
 
 export interface WalkedNode {
   /** Relative path, `/`-separated. */
@@ -30,6 +30,57 @@ export async function findNode(repo: Repository, rootTree: string, path: string)
     treeId = node.subtree;
   }
   return { path: '', node: null, tree: rootTree };
+}
+
+export interface SelectedNode extends WalkedNode {
+  /** A parent folder of a selected path, present only so the path has somewhere to go. */
+  implied?: boolean;
+}
+
+export interface Selection {
+  /** Parents before children; each path once. */
+  nodes: SelectedNode[];
+  /** Folders whose tree could not be read (damage): reported, the rest still selected. */
+  failed: Array<{ path: string; message: string }>;
+}
+
+/**
+ * The nodes of a snapshot that some paths select (all of it when `paths` is empty). A
+ * tampered name stops everything (UnsafeNameError); a damaged subtree is reported and skipped.
+ */
+export async function collectSelection(repo: Repository, rootTree: string, paths: readonly string[] = []): Promise<Selection> {
+  const selection: Selection = { nodes: [], failed: [] };
+  const seen = new Set<string>();
+  const add = (node: SelectedNode) => {
+    if (seen.has(node.path)) return;
+    seen.add(node.path);
+    selection.nodes.push(node);
+  };
+  const collect = async (treeId: string, prefix: string): Promise<void> => {
+    let nodes: TreeNode[];
+    try {
+      nodes = (await repo.loadTree(treeId, prefix)).nodes;
+    } catch (error) {
+      if (error instanceof UnsafeNameError) throw error;
+      selection.failed.push({ path: prefix || '/', message: `folder cannot be read: ${(error as Error).message}` });
+      return;
+    }
+    for (const node of nodes) {
+      const path = prefix ? `${prefix}/${node.name}` : node.name;
+      add({ path, node });
+      if (node.type === 'dir') await collect(node.subtree, path);
+    }
+  };
+  for (const wanted of paths.length > 0 ? paths : ['']) {
+    const found = await findNode(repo, rootTree, wanted);
+    const parts = splitSnapshotPath(wanted);
+    for (let i = 1; i < parts.length; i++) {
+      add({ path: parts.slice(0, i).join('/'), node: { name: parts[i - 1]!, type: 'dir', mode: 0o755, mtime: 0, subtree: '0'.repeat(64) }, implied: true });
+    }
+    if (found.node) add({ path: found.path, node: found.node });
+    if (found.tree) await collect(found.tree, found.path);
+  }
+  return selection;
 }
 
 /** Every node below a tree, parents before children, in name order. */

@@ -15,7 +15,7 @@ export function optionFile(password: string): string {
   return `[client]\npassword="${password.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"\n`;
 }
 
-function connectionArgs(db: DatabaseTarget): string {
+export function connectionArgs(db: DatabaseTarget): string {
   const args = [`--user=${shellQuote(db.user)}`];
   if (db.socket) args.push(`--socket=${shellQuote(db.socket)}`);
   else {

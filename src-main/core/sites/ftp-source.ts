@@ -11,27 +11,21 @@ function mtimeOf(info: FileInfo): number {
   return info.modifiedAt ? Math.floor(info.modifiedAt.getTime() / 1000) * 1000 : 0;
 }
 
-/**
- * A site reached over FTP or explicit FTPS: MLSD where offered (basic-ftp picks it, with a
- * LIST fallback), and a pool of connections so several folders and files move at once.
- */
-export class FtpSource implements Source {
+/** Up to `size` logged-in connections, shared by listing, reading and (for a restore) writing. */
+export class FtpPool {
   readonly #idle: Client[] = [];
   readonly #waiting: Array<(client: Client) => void> = [];
   #open = 0;
 
   constructor(
     private readonly connect: FtpConnect,
-    private readonly root: string,
-    readonly description: string,
-    private readonly poolSize: number,
-    private readonly exclude: (path: string, isDir: boolean) => boolean = () => false,
+    private readonly size: number,
   ) {}
 
-  async #acquire(): Promise<Client> {
+  async acquire(): Promise<Client> {
     const idle = this.#idle.pop();
     if (idle) return idle;
-    if (this.#open < this.poolSize) {
+    if (this.#open < this.size) {
       this.#open++;
       try {
         return await this.connect();
@@ -43,11 +37,11 @@ export class FtpSource implements Source {
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
-  #release(client: Client): void {
+  release(client: Client): void {
     if (client.closed) {
       this.#open--;
       const waiter = this.#waiting.shift();
-      if (waiter) void this.#acquire().then(waiter);
+      if (waiter) void this.acquire().then(waiter);
       return;
     }
     const waiter = this.#waiting.shift();
@@ -55,25 +49,48 @@ export class FtpSource implements Source {
     else this.#idle.push(client);
   }
 
-  async #with<T>(work: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.#acquire();
+  async with<T>(work: (client: Client) => Promise<T>): Promise<T> {
+    const client = await this.acquire();
     try {
       return await work(client);
     } finally {
-      this.#release(client);
+      this.release(client);
     }
+  }
+
+  close(): void {
+    for (const client of this.#idle) client.close();
+    this.#idle.length = 0;
+  }
+}
+
+/**
+ * A site reached over FTP or explicit FTPS: MLSD where offered (basic-ftp picks it, with a
+ * LIST fallback), and a pool of connections so several folders and files move at once.
+ */
+export class FtpSource implements Source {
+  readonly pool: FtpPool;
+
+  constructor(
+    connect: FtpConnect,
+    private readonly root: string,
+    readonly description: string,
+    poolSize: number,
+    private readonly exclude: (path: string, isDir: boolean) => boolean = () => false,
+  ) {
+    this.pool = new FtpPool(connect, poolSize);
   }
 
   async list(): Promise<{ entries: SourceEntry[]; warnings: Warning[] }> {
     const entries: SourceEntry[] = [];
     const warnings: Warning[] = [];
-    await this.#with((client) => client.list(this.root)).catch((error: unknown) => {
+    await this.pool.with((client) => client.list(this.root)).catch((error: unknown) => {
       throw new SourceFileError('/', `Cannot list ${this.root} on the server: ${(error as Error).message}`);
     });
     const walk = async (dir: string): Promise<void> => {
       let list: FileInfo[];
       try {
-        list = await this.#with((client) => client.list(posix.join(this.root, dir)));
+        list = await this.pool.with((client) => client.list(posix.join(this.root, dir)));
       } catch (error) {
         warnings.push({ path: dir || '/', message: `cannot list folder: ${error instanceof FTPError ? error.message : (error as Error).message}` });
         return;
@@ -104,7 +121,7 @@ export class FtpSource implements Source {
   }
 
   async *read(entry: SourceEntry): AsyncIterable<Buffer> {
-    const client = await this.#acquire();
+    const client = await this.pool.acquire();
     const pipe = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
     const transfer = client.downloadTo(pipe, posix.join(this.root, entry.path)).then(
       () => null,
@@ -121,12 +138,11 @@ export class FtpSource implements Source {
     } finally {
       pipe.destroy();
       await transfer;
-      this.#release(client);
+      this.pool.release(client);
     }
   }
 
   async close(): Promise<void> {
-    for (const client of this.#idle) client.close();
-    this.#idle.length = 0;
+    this.pool.close();
   }
 }

@@ -18,6 +18,11 @@ import { SftpSource } from './sftp-source';
 import { runRemote } from './ssh-exec';
 import { SshShellSource } from './ssh-shell-source';
 import { parseWpConfig, type WpDatabaseSettings } from './wp-config';
+import { importOverSsh, listTables } from './database-import';
+import type { SiteWriter } from '../site-restore/site-writer';
+import { ShellSiteWriter } from '../site-restore/shell-writer';
+import { SftpSiteWriter } from '../site-restore/sftp-writer';
+import { FtpSiteWriter } from '../site-restore/ftp-writer';
 
 export interface SiteSecrets {
   password?: string;
@@ -39,6 +44,14 @@ export interface SiteConnection {
   dump: (() => AsyncIterable<Buffer>) | null;
   /** Whether the database answers (for `site test`), when it can be reached. */
   testDatabase: (() => Promise<{ ok: boolean; message: string }>) | null;
+  /** Writes to the site (for restores), over the same connection. */
+  writer: SiteWriter;
+  /** Loads SQL into the site's database (SSH with a shell), when it has one. */
+  importDatabase: ((sql: AsyncIterable<Buffer>) => Promise<void>) | null;
+  /** The database's tables now (for the restore preview). */
+  listTables: (() => Promise<string[]>) | null;
+  /** The password the database is reached with (from the keychain or wp-config.php); for a migrated wp-config.php. */
+  databasePassword: string | null;
   close(): Promise<void>;
 }
 
@@ -135,6 +148,8 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
       const database = databaseFor(site, wordpress);
       const dbPassword = secrets.dbPassword ?? (wordpress ? wordpress.password : undefined) ?? '';
       const source: Source = shell ? new SshShellSource(client, root, description, exclude) : new SftpSource(client, sftp, root, description, exclude);
+      const writer: SiteWriter = shell ? new ShellSiteWriter(client, root) : new SftpSiteWriter(sftp, root, site.maxConnections > 0 ? site.maxConnections : 8);
+      const withDb = shell && database !== null;
       return {
         location,
         source,
@@ -142,8 +157,12 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
         wordpress,
         database,
         excludes,
-        dump: shell && database ? () => dumpOverSsh(client, database, dbPassword) : null,
-        testDatabase: shell && database ? () => databaseReachable(client, database, dbPassword) : null,
+        dump: withDb ? () => dumpOverSsh(client, database, dbPassword) : null,
+        testDatabase: withDb ? () => databaseReachable(client, database, dbPassword) : null,
+        writer,
+        importDatabase: withDb ? (sql) => importOverSsh(client, database, dbPassword, sql) : null,
+        listTables: withDb ? () => listTables(client, database, dbPassword) : null,
+        databasePassword: database ? dbPassword : null,
         close: async () => {
           client.end();
         },
@@ -168,6 +187,22 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
     probe.close();
   }
   const excludes = buildExcludes();
-  const source = new FtpSource(connect, root, description, site.maxConnections > 0 ? site.maxConnections : 4, exclude);
-  return { location, source, shell: false, wordpress, database: databaseFor(site, wordpress), excludes, dump: null, testDatabase: null, close: () => source.close() };
+  const poolSize = site.maxConnections > 0 ? site.maxConnections : 4;
+  const source = new FtpSource(connect, root, description, poolSize, exclude);
+  const database = databaseFor(site, wordpress);
+  return {
+    location,
+    source,
+    shell: false,
+    wordpress,
+    database,
+    excludes,
+    dump: null,
+    testDatabase: null,
+    writer: new FtpSiteWriter(source.pool, root, poolSize),
+    importDatabase: null,
+    listTables: null,
+    databasePassword: database ? (secrets.dbPassword ?? (wordpress ? wordpress.password : null)) : null,
+    close: () => source.close(),
+  };
 }

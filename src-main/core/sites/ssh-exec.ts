@@ -1,4 +1,4 @@
-import type { Client } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 
 export interface RemoteProcess {
   stdout: AsyncIterable<Buffer>;
@@ -15,7 +15,7 @@ export function shellQuote(value: string): string {
  * Runs a command over SSH. Secrets go in through `stdin` (never in the command line, which
  * the server's `ps` would show), and sshd drops environment variables anyway.
  */
-export function execRemote(client: Client, command: string, stdin?: string | Buffer): Promise<RemoteProcess> {
+export function execRemote(client: Client, command: string, stdin?: string | Buffer | AsyncIterable<Buffer>): Promise<RemoteProcess & { stdinSent: Promise<void> }> {
   return new Promise((resolve, reject) => {
     client.exec(command, (error, channel) => {
       if (error) return reject(error);
@@ -28,11 +28,36 @@ export function execRemote(client: Client, command: string, stdin?: string | Buf
         channel.on('close', () => done({ code: null, signal: null }));
       });
       const stderr = new Promise<string>((done) => channel.on('close', () => done(stderrText)));
-      if (stdin !== undefined) channel.end(stdin);
-      else channel.end();
-      resolve({ stdout: channel as AsyncIterable<Buffer>, stderr, exit });
+      let stdinSent = Promise.resolve();
+      if (stdin === undefined) channel.end();
+      else if (typeof stdin === 'string' || Buffer.isBuffer(stdin)) channel.end(stdin);
+      else stdinSent = pump(channel, stdin);
+      stdinSent.catch(() => channel.close());
+      resolve({ stdout: channel as AsyncIterable<Buffer>, stderr, exit, stdinSent });
     });
   });
+}
+
+/** Feeds a stream into a channel's stdin, honouring back-pressure, then ends it. */
+async function pump(channel: ClientChannel, input: AsyncIterable<Buffer>): Promise<void> {
+  let closed = false;
+  channel.once('close', () => (closed = true));
+  for await (const chunk of input) {
+    if (closed) throw new Error('The server closed the connection while data was still being sent.');
+    if (!channel.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          channel.off('drain', done);
+          channel.off('close', done);
+          resolve();
+        };
+        channel.once('drain', done);
+        channel.once('close', done);
+      });
+    }
+  }
+  if (closed) throw new Error('The server closed the connection while data was still being sent.');
+  channel.end();
 }
 
 /** Runs a command to completion and collects its output. */

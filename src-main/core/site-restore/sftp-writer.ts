@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
+import { ApiError } from '../contract/errors';
+import { Semaphore } from '../backends/wrappers';
+import { call } from '../backends/sftp-io';
+import type { ContentStream } from '../engine/content-stream';
+import type { TreeNode } from '../engine/tree';
+import type { PlannedWrite, RemoteItem } from './restore-plan';
+import { PART_PREFIX, type SiteWriter, type WriteHooks } from './site-writer';
+
+const WRITE_REQUEST = 256 * 1024;
+const WRITES_IN_FLIGHT = 16;
+/** Files up to this size are read whole and uploaded in parallel; bigger ones stream on their own. */
+const WHOLE_FILE = 8 * 1024 * 1024;
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+
+/**
+ * Writes to a site over SFTP (no shell): several files upload at once, each with pipelined
+ * write requests, under a temporary name that is renamed into place when complete, so a
+ * file on the site is always either the old one or the whole new one.
+ */
+export class SftpSiteWriter implements SiteWriter {
+  readonly method = 'SFTP';
+  readonly #posixRename: boolean;
+
+  constructor(
+    private readonly sftp: SFTPWrapper,
+    private readonly root: string,
+    private readonly parallel = 8,
+  ) {
+    this.#posixRename = Boolean((sftp as unknown as { _extensions?: Record<string, string> })._extensions?.['posix-rename@openssh.com']);
+  }
+
+  #full(path: string): string {
+    return posix.join(this.root, path);
+  }
+
+  async #removeTree(full: string): Promise<void> {
+    const entries = await call<FileEntryWithStats[]>((cb) => this.sftp.readdir(full, cb));
+    await Promise.all(
+      entries
+        .filter((e) => e.filename !== '.' && e.filename !== '..')
+        .map((e) => {
+          const child = posix.join(full, e.filename);
+          return (e.attrs.mode & S_IFMT) === S_IFDIR ? this.#removeTree(child) : call<void>((cb) => this.sftp.unlink(child, (err) => cb(err, undefined)));
+        }),
+    );
+    await call<void>((cb) => this.sftp.rmdir(full, (err) => cb(err, undefined)));
+  }
+
+  async remove(items: readonly RemoteItem[]): Promise<void> {
+    const slots = new Semaphore(this.parallel);
+    await Promise.all(
+      items.map((item) =>
+        slots.run(async () => {
+          const full = this.#full(item.path);
+          // lstat: a symlink to a folder is removed as a link, never entered.
+          const stats = await call<Stats>((cb) => this.sftp.lstat(full, cb)).catch(() => null);
+          if (!stats) return;
+          if (stats.isDirectory()) await this.#removeTree(full);
+          else await call<void>((cb) => this.sftp.unlink(full, (err) => cb(err, undefined)));
+        }),
+      ),
+    );
+  }
+
+  async #mkdir(path: string, mode: number): Promise<void> {
+    const full = this.#full(path);
+    try {
+      await call<void>((cb) => this.sftp.mkdir(full, { mode }, (err) => cb(err, undefined)));
+    } catch (error) {
+      const stats = await call<Stats>((cb) => this.sftp.lstat(full, cb)).catch(() => null);
+      if (!stats?.isDirectory()) throw error;
+    }
+  }
+
+  async makeDirs(paths: readonly string[]): Promise<void> {
+    for (const path of paths) await this.#mkdir(path, 0o755);
+  }
+
+  async #writeAll(handle: Buffer, source: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<number> {
+    let position = 0;
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown = null;
+    for await (const piece of source) {
+      for (let at = 0; at < piece.length; at += WRITE_REQUEST) {
+        const part = piece.subarray(at, at + WRITE_REQUEST);
+        const offset = position;
+        position += part.length;
+        const request: Promise<void> = call<void>((cb) => this.sftp.write(handle, part, 0, part.length, offset, (err) => cb(err, undefined))).catch((error: unknown) => {
+          failure ??= error;
+        });
+        inFlight.add(request);
+        void request.finally(() => inFlight.delete(request));
+        if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+        if (failure) throw failure;
+      }
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    return position;
+  }
+
+  async #upload(path: string, source: AsyncIterable<Buffer> | Iterable<Buffer>, mode: number, mtime: number, size: number): Promise<void> {
+    const final = this.#full(path);
+    const temp = posix.join(posix.dirname(final), `${PART_PREFIX}${randomBytes(6).toString('hex')}`);
+    const handle = await call<Buffer>((cb) => this.sftp.open(temp, 'w', { mode: 0o600 }, cb));
+    let written: number;
+    try {
+      written = await this.#writeAll(handle, source);
+      await call<void>((cb) => this.sftp.fchmod(handle, mode & 0o7777, (err) => cb(err, undefined)));
+    } catch (error) {
+      await call<void>((cb) => this.sftp.close(handle, (err) => cb(err, undefined))).catch(() => {});
+      await call<void>((cb) => this.sftp.unlink(temp, (err) => cb(err, undefined))).catch(() => {});
+      throw error;
+    }
+    await call<void>((cb) => this.sftp.close(handle, (err) => cb(err, undefined)));
+    if (written !== size) {
+      await call<void>((cb) => this.sftp.unlink(temp, (err) => cb(err, undefined))).catch(() => {});
+      throw new ApiError('INTERNAL', `the repository holds ${written} bytes where the snapshot says ${size}`);
+    }
+    const seconds = Math.floor(mtime / 1000);
+    await call<void>((cb) => this.sftp.utimes(temp, seconds, seconds, (err) => cb(err, undefined)));
+    if (this.#posixRename) await call<void>((cb) => this.sftp.ext_openssh_rename(temp, final, (err) => cb(err, undefined)));
+    else {
+      await call<void>((cb) => this.sftp.unlink(final, (err) => cb(err, undefined))).catch(() => {});
+      await call<void>((cb) => this.sftp.rename(temp, final, (err) => cb(err, undefined)));
+    }
+  }
+
+  async #setMeta(path: string, node: TreeNode): Promise<void> {
+    const full = this.#full(path);
+    const seconds = Math.floor(node.mtime / 1000);
+    await call<void>((cb) => this.sftp.chmod(full, node.mode & 0o7777, (err) => cb(err, undefined)));
+    await call<void>((cb) => this.sftp.utimes(full, seconds, seconds, (err) => cb(err, undefined)));
+  }
+
+  async write(writes: readonly PlannedWrite[], content: ContentStream, hooks: WriteHooks): Promise<void> {
+    const slots = new Semaphore(this.parallel);
+    const uploads: Promise<void>[] = [];
+    const failed = (path: string) => (error: unknown) => hooks.onFailed(path, (error as Error).message);
+    for (const { path, node } of writes) {
+      if (hooks.signal?.aborted) break;
+      if (node.type === 'dir') {
+        // Folders are created now (parents come first); their times are set at the end.
+        await this.#mkdir(path, 0o700 | node.mode).catch(failed(path));
+      } else if (node.type === 'file') {
+        if (node.size <= WHOLE_FILE) {
+          const got = await content.whole(node);
+          if ('error' in got) {
+            hooks.onFailed(path, `cannot be read from the repository: ${got.error.message}`);
+            continue;
+          }
+          const release = await slots.acquire();
+          uploads.push(
+            (async () => {
+              try {
+                await this.#upload(path, [got.data], node.mode, node.mtime, node.size);
+                hooks.onWritten(path, node.size);
+              } finally {
+                release();
+              }
+            })().catch(failed(path)),
+          );
+        } else {
+          await slots.run(() => this.#upload(path, content.file(node), node.mode, node.mtime, node.size)).then(() => hooks.onWritten(path, node.size), failed(path));
+        }
+      }
+    }
+    await Promise.all(uploads);
+    if (hooks.signal?.aborted) throw new ApiError('CANCELLED', 'The restore was cancelled.');
+    for (const { path, node } of writes) {
+      if (node.type !== 'symlink') continue;
+      const full = this.#full(path);
+      try {
+        await call<void>((cb) => this.sftp.unlink(full, (err) => cb(err, undefined))).catch(() => {});
+        await call<void>((cb) => this.sftp.symlink(node.target, full, (err) => cb(err, undefined)));
+        hooks.onWritten(path, 0);
+      } catch (error) {
+        failed(path)(error);
+      }
+    }
+    const dirs = writes.filter((w) => w.node.type === 'dir').reverse();
+    await Promise.all(dirs.map(({ path, node }) => slots.run(() => this.#setMeta(path, node)).then(() => hooks.onWritten(path, 0), failed(path))));
+  }
+
+  async setMetadata(items: ReadonlyArray<{ path: string; node: TreeNode }>): Promise<void> {
+    const slots = new Semaphore(this.parallel * 2);
+    await Promise.all(items.filter((i) => i.node.type !== 'symlink').map(({ path, node }) => slots.run(() => this.#setMeta(path, node))));
+  }
+
+  putFile(path: string, data: Buffer, mode: number, mtime: number): Promise<void> {
+    return this.#upload(path, [data], mode, mtime, data.length);
+  }
+}
