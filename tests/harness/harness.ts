@@ -14,7 +14,7 @@ export const ALL_SERVICES: readonly ServiceName[] = ['sshd', 'ftpd', 'mariadb', 
 const PROGRAMS: Readonly<Record<ServiceName, readonly string[]>> = {
   sshd: ['/usr/sbin/sshd', 'ssh-keygen', 'useradd', 'chpasswd'],
   ftpd: ['/usr/sbin/pure-ftpd', 'pure-pw', 'openssl', 'useradd'],
-  mariadb: ['/usr/sbin/mariadbd', 'mariadb-install-db', 'mariadb', 'mysqldump'],
+  mariadb: ['/usr/sbin/mariadbd', 'mariadb-install-db', 'mariadb', 'mysqldump', 'php'],
   keyring: ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon'],
 };
 

@@ -23,12 +23,13 @@ export const REQUIRED_PROGRAMS: Readonly<Record<string, string>> = {
   lftp: 'lftp',
   restic: 'restic',
   unzip: 'unzip',
+  php: 'php-cli',
   useradd: 'passwd',
   chpasswd: 'passwd',
 };
 
 export const APT_INSTALL_HINT =
-  'apt-get install -y openssh-server sshpass pure-ftpd mariadb-server gnome-keyring libsecret-tools dbus chromium rsync lftp restic unzip';
+  'apt-get install -y openssh-server sshpass pure-ftpd mariadb-server gnome-keyring libsecret-tools dbus chromium rsync lftp restic unzip php-cli';
 
 function isExecutable(path: string): boolean {
   try {

@@ -22,7 +22,7 @@ export class ContentStream {
     private readonly repo: Repository,
     files: readonly Pick<FileNode, 'content'>[],
     private readonly maxAhead = 64,
-    private readonly maxBytesAhead = 96 * 1024 * 1024,
+    private readonly maxBytesAhead = 32 * 1024 * 1024,
   ) {
     this.#ids = files.flatMap((f) => f.content);
   }
