@@ -3,6 +3,7 @@ import { RestoreJournals } from '../../core/site-restore/restore-journal';
 import { resolveSnapshot } from '../../core/engine/snapshots';
 import { openCore } from '../../core/open-core';
 import { SiteStore } from '../../core/sites/site-store';
+import { openSite } from '../../core/sites/open-site';
 import { formatBytes } from '../format';
 import type { CliOutput } from '../output';
 import { terminalProgress } from '../progress-bar';
@@ -92,7 +93,16 @@ export async function restoreToSiteCommand(snapshotArg: string, values: RestoreT
   const store = new SiteStore(core.settings, core.secrets);
   const site = store.get(values['to-site']);
   const secrets = await siteSecrets(store, site.name);
-  const repo = await openRepo(values.repo, env, values);
+  // Connecting to the site and the passphrase's key derivation overlap.
+  const connecting = openSite(site, secrets);
+  connecting.catch(() => {});
+  let repo;
+  try {
+    repo = await openRepo(values.repo, env, values);
+  } catch (error) {
+    await connecting.then((c) => c.close(), () => {});
+    throw error;
+  }
   const bar = terminalProgress();
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -111,6 +121,7 @@ export async function restoreToSiteCommand(snapshotArg: string, values: RestoreT
         oldUrl: values['old-url'],
         safetySnapshot: !values['no-safety-snapshot'],
         journals: new RestoreJournals(core.dataDir),
+        connection: connecting,
         signal: controller.signal,
         onProgress: bar.listener,
         onNotice: (line) => (values.json ? io.err(line) : io.out(line)),
@@ -147,6 +158,8 @@ export async function restoreToSiteCommand(snapshotArg: string, values: RestoreT
     return result.complete ? EXIT_OK : EXIT_ERROR;
   } finally {
     process.off('SIGINT', onSignal);
+    // Closed here too, whatever path was taken (closing twice is harmless).
+    await connecting.then((c) => c.close(), () => {});
     await repo.backend.close();
   }
 }

@@ -63,6 +63,29 @@ async function write(sink: Writable, bytes: Buffer): Promise<void> {
   }
 }
 
+/** Gathers small writes (headers, small files) into ~1 MiB ones: each write to gzip or a file has a fixed cost. */
+class BatchingSink {
+  #parts: Buffer[] = [];
+  #length = 0;
+
+  constructor(private readonly sink: Writable) {}
+
+  async write(bytes: Buffer): Promise<void> {
+    if (bytes.length === 0) return;
+    this.#parts.push(bytes);
+    this.#length += bytes.length;
+    if (this.#length >= 1024 * 1024) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.#length === 0) return;
+    const joined = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#length);
+    this.#parts = [];
+    this.#length = 0;
+    await write(this.sink, joined);
+  }
+}
+
 async function selectEntries(repo: Repository, snapshot: SnapshotWithId, options: DownloadOptions): Promise<SelectedNode[]> {
   if (options.databaseOnly) {
     const selection = await collectSelection(repo, snapshot.tree, [DATABASE_DUMP_PATH]).catch((error: unknown) => {
@@ -84,7 +107,9 @@ async function selectEntries(repo: Repository, snapshot: SnapshotWithId, options
  * Memory stays bounded: file contents flow through in order, read a little ahead. Names come
  * from trees that were checked when read (one clean segment each), as for a restore.
  */
-export async function writeDownload(repo: Repository, snapshot: SnapshotWithId, format: DownloadFormat, sink: Writable, options: DownloadOptions = {}): Promise<DownloadResult> {
+export async function writeDownload(repo: Repository, snapshot: SnapshotWithId, format: DownloadFormat, destination: Writable, options: DownloadOptions = {}): Promise<DownloadResult> {
+  const batching = new BatchingSink(destination);
+  const sink = { write: (bytes: Buffer) => batching.write(bytes) };
   const entries = await selectEntries(repo, snapshot, options);
   const result: DownloadResult = { format, files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   const files = entries.filter((e): e is SelectedNode & { node: FileNode } => e.node.type === 'file');
@@ -108,9 +133,9 @@ export async function writeDownload(repo: Repository, snapshot: SnapshotWithId, 
 
   if (format === 'sql') {
     if (!options.databaseOnly || files.length !== 1) throw new ApiError('BAD_REQUEST', 'The .sql format is for the database dump alone (--db-only).');
-    for await (const piece of counted(files[0]!.path, content.file(files[0]!.node))) await write(sink, piece);
+    for await (const piece of counted(files[0]!.path, content.file(files[0]!.node))) await sink.write(piece);
   } else if (format === 'zip') {
-    const zip = new ZipWriter((bytes) => write(sink, bytes));
+    const zip = new ZipWriter((bytes) => sink.write(bytes));
     for (const { path, node } of entries) {
       if (node.type === 'dir') {
         await zip.addDir(path, node.mode, node.mtime);
@@ -123,20 +148,21 @@ export async function writeDownload(repo: Repository, snapshot: SnapshotWithId, 
     await zip.finish();
   } else {
     for (const { path, node } of entries) {
-      await write(sink, tarHeader({ path, type: node.type, mode: node.mode, mtime: node.mtime, size: node.type === 'file' ? node.size : 0, target: node.type === 'symlink' ? node.target : undefined }));
+      await sink.write(tarHeader({ path, type: node.type, mode: node.mode, mtime: node.mtime, size: node.type === 'file' ? node.size : 0, target: node.type === 'symlink' ? node.target : undefined }));
       if (node.type === 'file') {
         let size = 0;
         for await (const piece of counted(path, content.file(node))) {
           size += piece.length;
-          await write(sink, piece);
+          await sink.write(piece);
         }
         if (size !== node.size) throw new ApiError('INTERNAL', `${path} held ${size} bytes where the snapshot says ${node.size}; the archive would be corrupt.`);
-        await write(sink, tarPadding(size));
+        await sink.write(tarPadding(size));
       } else if (node.type === 'dir') result.dirs++;
       else result.symlinks++;
     }
-    await write(sink, TAR_END);
+    await sink.write(TAR_END);
   }
+  await batching.flush();
   progress.phase = 'done';
   progress.report(true);
   return result;

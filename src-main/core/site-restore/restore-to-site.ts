@@ -35,6 +35,8 @@ export interface SiteRestoreOptions {
   /** Take a safety snapshot of the site before writing (default true). */
   safetySnapshot?: boolean;
   journals?: RestoreJournals;
+  /** A connection to the site already being opened (to overlap it with opening the repository). */
+  connection?: Promise<SiteConnection>;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   /** Lines for the user as the restore goes ("Resuming …", "Safety snapshot …"). */
@@ -141,7 +143,7 @@ export async function restoreToSite(repo: Repository, snapshot: SnapshotWithId, 
 
   const lock = options.dryRun ? null : await lockRepository(repo, 'restore', false);
   try {
-    const connection = await openSite(site, secrets);
+    const connection = await (options.connection ?? openSite(site, secrets));
     try {
       return await run(repo, snapshot, site, secrets, connection, options, { paths, migration, dumpNode, wantFiles, wantDatabase, resumed, journal, progress });
     } finally {

@@ -150,11 +150,13 @@ describe('restore to another site (staging / new host)', () => {
       stats: { files: 1, dirs: 0, bytes: 5, files_new: 1, files_changed: 0, files_unchanged: 0, bytes_read: 5, bytes_added: 0, duration_s: 0 }, warnings: [], original: null,
     };
     const id = (await engineRepo.saveJson('snapshots', evil)).id;
-    const before = await describeTree(join(target.diskPath, '..'));
+    const before = await describeTree(target.diskPath);
+    const siblings = await readdir(join(target.diskPath, '..'));
     const result = await sv(['restore', '--repo', repo, id, '--to-site', 'Mig Target', '--delete']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/single clean path segment/);
-    expect(await describeTree(join(target.diskPath, '..'))).toEqual(before);
+    expect(await describeTree(target.diskPath)).toEqual(before);
+    expect(await readdir(join(target.diskPath, '..'))).toEqual(siblings);
     const download = await sv(['download', '--repo', repo, id, '--out', join(work, 'evil.tar.gz')]);
     expect(download.code).toBe(1);
     expect(download.stderr).toMatch(/single clean path segment/);
