@@ -30,6 +30,7 @@ Commands:
          [--dry-run] [--json] [--new-url https://…] [--old-url URL] [--no-safety-snapshot]
          Restores to a live site, transferring only what differs, after a safety snapshot
          (restore that one with --delete to undo). Run the same command again to resume.
+         "latest" here is the site's latest backup; a copy from another site takes an id.
   dump --repo REPO SNAPSHOT PATH          One file to standard output.
   download --repo REPO SNAPSHOT --out FILE.zip|FILE.tar.gz|FILE.tar|DIR [--path P]... [--db-only]
          [--format zip|tar.gz|tar|sql|folder] [--json]   An archive (or folder) of the snapshot,

@@ -109,7 +109,8 @@ export async function restoreToSiteCommand(snapshotArg: string, values: RestoreT
   process.once('SIGINT', onSignal);
   const scope: RestoreScope = values['files-only'] ? 'files' : values['db-only'] ? 'database' : 'both';
   try {
-    const snapshot = await resolveSnapshot(repo, snapshotArg);
+    // "latest" means this site's latest backup, not a safety snapshot and not another site's.
+    const snapshot = await resolveSnapshot(repo, snapshotArg, site.name, 'safety');
     let result: SiteRestoreResult;
     try {
       result = await restoreToSite(repo, snapshot, site, secrets, {

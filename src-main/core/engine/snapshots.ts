@@ -55,10 +55,10 @@ export async function listSnapshots(repo: Repository, onDamaged?: (id: string, e
   return loaded.filter((s): s is SnapshotWithId => s !== null).sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
 }
 
-/** A unique id prefix, or `latest` (optionally of one site). */
-export async function resolveSnapshot(repo: Repository, reference: string, site?: string): Promise<SnapshotWithId> {
+/** A unique id prefix, or `latest` (optionally of one site, and skipping snapshots with a tag). */
+export async function resolveSnapshot(repo: Repository, reference: string, site?: string, skipTag?: string): Promise<SnapshotWithId> {
   if (reference === 'latest') {
-    const all = (await listSnapshots(repo)).filter((s) => !site || s.site === site);
+    const all = (await listSnapshots(repo)).filter((s) => (!site || s.site === site) && (!skipTag || !s.tags.includes(skipTag)));
     const last = all.at(-1);
     if (!last) throw new ApiError('NOT_FOUND', site ? `No snapshot of site ${site} in ${repo.location}.` : `No snapshots in ${repo.location}.`);
     return last;

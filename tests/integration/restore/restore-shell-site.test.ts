@@ -153,6 +153,8 @@ describe('restore to a site over SSH with a shell', () => {
     const listed = await json(['snapshots', '--repo', repo, '--json']);
     const safetySnap = listed.find((s: { id: string }) => s.id === safety);
     expect(safetySnap.tags).toEqual(expect.arrayContaining(['safety']));
+    // "latest" for a site restore is the site's latest backup, never the safety snapshot.
+    expect((await json(['restore', '--repo', repo, 'latest', '--to-site', 'Restore Shell', '--dry-run', '--json'])).snapshot).toBe(snapshot);
     const undo = await json(['restore', '--repo', repo, safety, '--to-site', 'Restore Shell', '--delete', '--json']);
     expect(undo.complete).toBe(true);
     expect(await describeTree(placed.diskPath)).toEqual(damagedTree);
@@ -169,6 +171,30 @@ describe('restore to a site over SSH with a shell', () => {
     expect(now['odd names/with space.txt']).toBe(expected['odd names/with space.txt']);
     expect(now['wp-content/uploads/shell.php']).toBe(damagedTree['wp-content/uploads/shell.php']);
     expect(await rows(placed.database)).toBe(damagedRows);
+  });
+
+  it('a file the server refuses is reported as not written; the rest is restored', async () => {
+    const locked = join(placed.diskPath, 'wp-includes');
+    const inside = (await readdirFirstFile(locked));
+    await appendFile(join(locked, inside), '\n// changed');
+    await appendFile(join(placed.diskPath, 'index.php'), '\n// changed again');
+    await run('chown', ['root:root', locked]);
+    await chmod(locked, 0o555);
+    try {
+      const result = await sv(['restore', '--repo', repo, snapshot, '--to-site', 'Restore Shell', '--files-only', '--json']);
+      expect(result.code).toBe(1);
+      const report = JSON.parse(result.stdout);
+      expect(report.complete).toBe(false);
+      expect(report.failed.map((f: { path: string }) => f.path)).toContain(`wp-includes/${inside}`);
+      expect(report.failed.find((f: { path: string }) => f.path === `wp-includes/${inside}`).message).toMatch(/Permission denied/);
+      expect(report.not_written).toContain(`wp-includes/${inside}`);
+      expect(report.not_written).not.toContain('index.php');
+      const expected = await snapshotTree(snapshot);
+      expect((await describeTree(placed.diskPath))['index.php']).toBe(expected['index.php']);
+    } finally {
+      await chmod(locked, 0o755);
+      await chownTo(locked);
+    }
   });
 
   it('an import error stops the restore and is reported, the password nowhere in it', async () => {
