@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { appendFile, readdir, stat, utimes } from 'node:fs/promises';
+import type { PlacedSite } from '../../tests/harness/site-placement';
 import { join } from 'node:path';
 
 export interface Measurement {
@@ -54,4 +55,23 @@ export function mb(bytes: number): number {
 export function table(headers: string[], rows: Array<Array<string | number>>): string {
   const cells = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? (Number.isInteger(cell) ? String(cell) : cell.toFixed(2)) : cell)));
   return [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...cells.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+/** Edits 1% of a placed site's text files (every 100th, offset by `round`) and moves their mtimes on. */
+export async function editOnePercent(placed: PlacedSite, round: number): Promise<void> {
+  for (const file of placed.site.files.filter((f) => f.kind === 'text').filter((_, i) => i % 100 === round)) {
+    await appendFile(join(placed.diskPath, file.path), `\n// edited ${round}\n`);
+    const later = new Date(Date.now() + 120_000);
+    await utimes(join(placed.diskPath, file.path), later, later);
+  }
+}
+
+/** One benchmark scenario: SiteVault and its baseline on the same data, in the same run. */
+export interface Row {
+  scenario: string;
+  ours: Measurement;
+  theirs: Measurement;
+  baseline: string;
+  bytes: number;
+  files: number;
 }

@@ -4,33 +4,18 @@
  * the same run: rsync over SSH, OpenSSH sftp for SFTP-only, lftp mirror --parallel=4 for
  * FTP and FTPS. BENCH_SCALE (default 1). Needs root (the harness creates users).
  */
-import { appendFile, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHarness, stopHarness } from '../../tests/harness/harness';
-import { placeSite, type PlacedSite } from '../../tests/harness/site-placement';
-import { mb, measure, table, type Measurement } from './measure';
+import { placeSite } from '../../tests/harness/site-placement';
+import { editOnePercent, mb, measure, table, type Row } from './measure';
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1);
 const dir = process.env['BENCH_DIR'] ?? '/tmp/sitevault-bench-sites';
 const cli = fileURLToPath(new URL('../../bin/sitevault.js', import.meta.url));
 
-interface Row {
-  scenario: string;
-  ours: Measurement;
-  theirs: Measurement;
-  baseline: string;
-  bytes: number;
-  files: number;
-}
 
-async function touchOnePercent(placed: PlacedSite): Promise<void> {
-  for (const file of placed.site.files.filter((f) => f.kind === 'text').filter((_, i) => i % 100 === 0)) {
-    await appendFile(join(placed.diskPath, file.path), `\n// edited\n`);
-    const later = new Date(Date.now() + 120_000);
-    await utimes(join(placed.diskPath, file.path), later, later);
-  }
-}
 
 async function main(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
@@ -63,7 +48,7 @@ async function main(): Promise<void> {
     const shellRun = () => sitevault(shellUrl, sshd.shell.password, ['--source-host-key', sshd.hostKeyFingerprint, '--site', 'ssh']);
     rows.push({ scenario: 'SSH: full backup', ours: await shellRun(), theirs: await rsync(), baseline: 'rsync -a', bytes, files });
     rows.push({ scenario: 'SSH: no-change backup', ours: await shellRun(), theirs: await rsync(), baseline: 'rsync -a', bytes, files });
-    await touchOnePercent(shellSite);
+    await editOnePercent(shellSite, 0);
     rows.push({ scenario: 'SSH: after a 1% change', ours: await shellRun(), theirs: await rsync(), baseline: 'rsync -a', bytes, files });
 
     // SFTP only (chrooted), against OpenSSH's sftp get -R.

@@ -80,3 +80,14 @@ export function startServe(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<
     });
   });
 }
+
+/** `sv(args)` runs the CLI with an environment built per call; `json(args)` also parses its output and fails loudly. */
+export function cliWith(env: (extra?: NodeJS.ProcessEnv) => NodeJS.ProcessEnv) {
+  const sv = (args: string[], extra?: NodeJS.ProcessEnv) => runCli(args, env(extra));
+  const json = async (args: string[], extra?: NodeJS.ProcessEnv) => {
+    const result = await sv(args, extra);
+    if (result.code !== 0) throw new Error(`sitevault ${args.join(' ')} (${result.code}): ${result.stderr}\n${result.stdout}`);
+    return JSON.parse(result.stdout);
+  };
+  return { sv, json };
+}

@@ -2,16 +2,10 @@
  * Writes tar archives (POSIX ustar, with pax extended headers for long names, long link
  * targets and sizes over 8 GiB), as GNU tar, bsdtar and every unpacker read them.
  */
-export interface TarEntry {
-  /** Relative, `/`-separated; folders without a trailing slash. */
-  path: string;
-  type: 'file' | 'dir' | 'symlink';
-  mode: number;
-  /** Milliseconds since the epoch. */
-  mtime: number;
-  size: number;
-  target?: string;
-}
+import type { SourceEntry } from '../engine/source';
+
+/** Relative `/`-separated path (folders without a trailing slash), mode, mtime in ms, size, link target. */
+export type TarEntry = SourceEntry;
 
 const BLOCK = 512;
 export const TAR_END = Buffer.alloc(BLOCK * 2);

@@ -8,7 +8,7 @@ import { LocalBackend } from '../../../src-main/core/backends/local-backend';
 import { Repository } from '../../../src-main/core/engine/repository';
 import type { Snapshot } from '../../../src-main/core/engine/snapshots';
 import { encodeTree } from '../../../src-main/core/engine/tree';
-import { CLI, runCli } from '../../helpers/cli';
+import { CLI, cliWith } from '../../helpers/cli';
 import { describeTree } from '../../helpers/tree';
 import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
 import { rootSql } from '../../harness/mariadb';
@@ -25,12 +25,7 @@ let home: string;
 let work: string;
 let repo: string;
 const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, SITEVAULT_HOME: home, SITEVAULT_PASSPHRASE: PASSPHRASE, SHELL_PASSWORD: harness.sshd!.shell.password, ...extra });
-const sv = (args: string[], extra?: NodeJS.ProcessEnv) => runCli(args, env(extra));
-const json = async (args: string[], extra?: NodeJS.ProcessEnv) => {
-  const result = await sv(args, extra);
-  if (result.code !== 0) throw new Error(`sitevault ${args.join(' ')} (${result.code}): ${result.stderr}\n${result.stdout}`);
-  return JSON.parse(result.stdout);
-};
+const { sv, json } = cliWith(env);
 const shellUrl = (placed: PlacedSite) => `sftp://${harness.sshd!.shell.username}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`;
 
 /** Without the folders WordPress backups exclude by default (cache, updraft): a restore leaves those alone. */

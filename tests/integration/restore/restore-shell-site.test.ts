@@ -2,7 +2,7 @@ import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, symlink, unlink, utime
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli';
+import { cliWith } from '../../helpers/cli';
 import { describeTree } from '../../helpers/tree';
 import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
 import { rootSql } from '../../harness/mariadb';
@@ -21,12 +21,7 @@ const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   SHELL_PASSWORD: harness.sshd!.shell.password,
   ...extra,
 });
-const sv = (args: string[], extra?: NodeJS.ProcessEnv) => runCli(args, env(extra));
-const json = async (args: string[], extra?: NodeJS.ProcessEnv) => {
-  const result = await sv(args, extra);
-  if (result.code !== 0) throw new Error(`sitevault ${args.join(' ')} (${result.code}): ${result.stderr}\n${result.stdout}`);
-  return JSON.parse(result.stdout);
-};
+const { sv, json } = cliWith(env);
 
 async function rows(database: string): Promise<string> {
   return rootSql(
