@@ -4,6 +4,7 @@ import { JobRunner } from './jobs/job-runner';
 import { resolveDataDir } from './paths';
 import { keychainServiceName, OsKeychain, type SecretStore } from './secrets/keychain';
 import { createService } from './service/create-service';
+import type { PendingDownload } from './service/site-handlers';
 import { EventBus } from './service/event-bus';
 import { SettingsStore } from './settings/settings-store';
 
@@ -15,6 +16,8 @@ export interface Core {
   destinations: Destinations;
   jobs: JobRunner;
   handlers: ServiceHandlers;
+  /** Downloads waiting for the browser to follow their one-time link (headless). */
+  pendingDownloads: Map<string, PendingDownload>;
 }
 
 export interface OpenCoreOptions {
@@ -23,6 +26,8 @@ export interface OpenCoreOptions {
   env?: NodeJS.ProcessEnv;
   /** For tests: a different secret store. */
   secrets?: SecretStore;
+  /** Desktop: where to save a download, asked with a native dialog in main. */
+  chooseSavePath?: (suggestedName: string) => Promise<string | null>;
 }
 
 /** Opens the profile (settings, keychain) and builds the service every adapter serves. */
@@ -35,7 +40,10 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
   const events = new EventBus();
   const destinations = new Destinations(settings, secrets);
   const jobs = new JobRunner(events);
+  const pendingDownloads = new Map<string, PendingDownload>();
   const handlers = createService({
+    chooseSavePath: options.chooseSavePath,
+    pendingDownloads,
     shell: options.shell,
     electronVersion: options.electronVersion ?? null,
     dataDir,
@@ -45,5 +53,5 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     destinations,
     jobs,
   });
-  return { dataDir, settings, secrets, events, destinations, jobs, handlers };
+  return { dataDir, settings, secrets, events, destinations, jobs, handlers, pendingDownloads };
 }

@@ -25,7 +25,7 @@ function fakeEvent(options: { id?: number; url?: string; subframe?: boolean } = 
 const unused = async (): Promise<never> => {
   throw new Error('not used in this test');
 };
-const otherHandlers = { 'destination:list': unused, 'repo:snapshots': unused, 'repo:check': unused, 'job:list': unused, 'job:cancel': unused };
+const otherHandlers = Object.fromEntries(operationNames.map((name) => [name, unused])) as unknown as ServiceHandlers;
 
 const handlers: ServiceHandlers = {
   ...otherHandlers,

@@ -1,4 +1,5 @@
 import { app, BrowserWindow, dialog } from 'electron';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT_CHANNEL } from '../core/contract/names';
 import { openCore } from '../core/open-core';
@@ -44,7 +45,16 @@ async function start(): Promise<void> {
   applySecurityRestrictions();
   let core;
   try {
-    core = await openCore({ shell: 'electron', electronVersion: process.versions.electron ?? null });
+    core = await openCore({
+      shell: 'electron',
+      electronVersion: process.versions.electron ?? null,
+      // The save location is chosen here, in main, never sent from the renderer.
+      chooseSavePath: async (suggestedName) => {
+        const options = { title: 'Save the download', defaultPath: join(app.getPath('downloads'), suggestedName) };
+        const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+        return result.canceled || !result.filePath ? null : result.filePath;
+      },
+    });
   } catch (error) {
     dialog.showErrorBox('SiteVault cannot start', error instanceof Error ? error.message : String(error));
     app.exit(1);

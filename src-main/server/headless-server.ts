@@ -20,6 +20,11 @@ export interface HeadlessServerOptions {
   /** 0 picks a free port. */
   port?: number;
   onInternalError?: (error: unknown) => void;
+  /**
+   * Serves `GET /api/download/<id>`: the id is a one-time capability handed out by the
+   * `download:start` operation (a browser download cannot send the bearer token).
+   */
+  openDownload?: (id: string) => Promise<{ fileName: string; contentType: string; stream: (out: ServerResponse) => Promise<void> } | null>;
 }
 
 export interface HeadlessServer {
@@ -123,6 +128,21 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     });
   }
 
+  async function handleDownload(request: IncomingMessage, response: ServerResponse, id: string): Promise<void> {
+    const download = request.method === 'GET' && options.openDownload ? await options.openDownload(id) : null;
+    if (!download) {
+      refuse(response, 404, { code: 'NOT_FOUND', message: 'This download link is unknown, used or expired. Start the download again.' });
+      return;
+    }
+    response.writeHead(200, {
+      'content-type': download.contentType,
+      'content-disposition': `attachment; filename="${download.fileName.replace(/[^\w.-]/g, '_')}"`,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    await download.stream(response);
+  }
+
   async function handleStatic(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       refuse(response, 405, { code: 'BAD_REQUEST', message: 'Method not allowed.' });
@@ -141,8 +161,11 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
   const server = createServer((request, response) => {
     const pathname = new URL(request.url ?? '/', 'http://placeholder').pathname;
     const isApi = pathname.startsWith('/api/');
-    if (!guardRequest(request, response, isApi)) return;
-    const work = pathname.startsWith('/api/call/')
+    const isDownload = pathname.startsWith('/api/download/');
+    if (!guardRequest(request, response, isApi && !isDownload)) return;
+    const work = isDownload
+      ? handleDownload(request, response, pathname.slice('/api/download/'.length))
+      : pathname.startsWith('/api/call/')
       ? handleCall(request, response, pathname.slice('/api/call/'.length))
       : pathname === '/api/events'
         ? Promise.resolve(handleEvents(request, response))

@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openCore } from '../../core/open-core';
 import { startHeadlessServer } from '../../server/headless-server';
+import { contentTypeOf, streamDownload } from '../../core/downloads/download';
+import { resolveSnapshot } from '../../core/engine/snapshots';
+import { openDestinationRepository } from '../../core/service/site-handlers';
 import { EXIT_ERROR, EXIT_OK, UsageError } from '../usage';
 import type { CliOutput } from '../output';
 
@@ -29,6 +32,23 @@ export async function serveCommand(args: string[], io: CliOutput): Promise<numbe
     rendererDir,
     port,
     onInternalError: (error) => io.err(`internal error: ${error instanceof Error ? error.message : String(error)}`),
+    openDownload: async (id) => {
+      const pending = core.pendingDownloads.get(id);
+      core.pendingDownloads.delete(id);
+      if (!pending || pending.expires < Date.now()) return null;
+      return {
+        fileName: pending.fileName,
+        contentType: contentTypeOf(pending.format),
+        stream: async (out) => {
+          const repo = await openDestinationRepository(core, pending.destination);
+          try {
+            await streamDownload(repo, await resolveSnapshot(repo, pending.snapshot), pending.format, out, pending.options);
+          } finally {
+            await repo.backend.close();
+          }
+        },
+      };
+    },
   });
   io.out('SiteVault is running headless. Open this address in your browser:');
   io.out(`  ${server.url}`);

@@ -46,6 +46,8 @@ export const jobSchema = z.object({
   finished: z.string().nullable(),
   progress: progressSchema.nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** What the job produced, for the screen that started it (a snapshot id, a restore report). */
+  result: z.record(z.string(), z.unknown()).nullable(),
 });
 export type Job = z.infer<typeof jobSchema>;
 
@@ -77,6 +79,72 @@ export const snapshotSummarySchema = z.object({
 
 const destinationRef = z.object({ destination: z.string().min(1).max(40) }).strict();
 
+const name40 = z.string().trim().min(1, 'A name is required.').max(40, 'A name has at most 40 characters.');
+const connectionFields = {
+  url: z.string().regex(/^(sftp|ftp|ftps):\/\/[^@/]+@[^/]+/, 'The address must be sftp://, ftp:// or ftps://user@host:port/path.'),
+  identityFile: z.string().nullable().default(null),
+  hostKey: z.string().nullable().default(null),
+  tlsFingerprint: z.string().nullable().default(null),
+  timeoutSeconds: z.number().int().positive().default(30),
+  maxRetries: z.number().int().nonnegative().default(5),
+  maxConnections: z.number().int().nonnegative().default(0),
+  passive: z.boolean().default(true),
+};
+
+/** What a screen may know about a site: never a secret, only whether one is stored. */
+export const siteInfoSchema = z.object({
+  name: z.string(),
+  url: z.string(),
+  environment: z.enum(['production', 'staging']),
+  destination: z.string().nullable(),
+  hostKey: z.string().nullable(),
+  tlsFingerprint: z.string().nullable(),
+  databaseMode: z.enum(['auto', 'manual', 'none']),
+  hasPassword: z.boolean(),
+  hasKeyPassphrase: z.boolean(),
+  hasDatabasePassword: z.boolean(),
+});
+export type SiteInfo = z.infer<typeof siteInfoSchema>;
+
+export const treeEntrySchema = z.object({
+  name: z.string(),
+  path: z.string(),
+  type: z.enum(['file', 'dir', 'symlink']),
+  size: z.number(),
+  mtime: z.number(),
+  mode: z.number(),
+  target: z.string().nullable(),
+});
+
+const restoreRequest = z
+  .object({
+    site: z.string().min(1),
+    destination: z.string().min(1),
+    snapshot: z.string().regex(/^[0-9a-f]{4,64}$/),
+    scope: z.enum(['both', 'files', 'database']).default('both'),
+    paths: z.array(z.string()).default([]),
+    mirror: z.boolean().default(false),
+    newUrl: z.string().url().nullable().default(null),
+  })
+  .strict();
+
+export const restorePreviewSchema = z.object({
+  snapshot: z.string(),
+  site: z.string(),
+  migration: z.boolean(),
+  method: z.string(),
+  upload: z.array(z.object({ path: z.string(), reason: z.string(), size: z.number() })),
+  extra: z.array(z.string()),
+  deleteExtra: z.boolean(),
+  metadata: z.array(z.string()),
+  replace: z.array(z.string()),
+  unchanged: z.number(),
+  bytes: z.number(),
+  database: z.object({ name: z.string(), replaceTables: z.array(z.string()), otherTables: z.array(z.string()).nullable() }).nullable(),
+  url: z.object({ from: z.string(), to: z.string() }).nullable(),
+  wpConfig: z.string().nullable(),
+});
+
 interface OperationSpec {
   input: z.ZodType;
   output: z.ZodType;
@@ -100,6 +168,70 @@ export const operations = {
     input: noInput,
     output: z.object({ destinations: z.array(destinationInfoSchema) }),
   },
+  'destination:save': {
+    summary: 'Saves a destination (secrets to the keychain) and creates its repository if it has none.',
+    input: z
+      .object({
+        name: name40,
+        ...connectionFields,
+        url: z.string().min(1),
+        password: z.string().optional(),
+        passphrase: z.string().min(8, 'A repository passphrase has at least 8 characters.').optional(),
+      })
+      .strict(),
+    output: z.object({ destination: destinationInfoSchema, created: z.boolean() }),
+  },
+  'destination:remove': {
+    summary: 'Forgets a destination and its secrets (the repository itself is left in place).',
+    input: z.object({ name: z.string() }).strict(),
+    output: z.object({ removed: z.boolean() }),
+  },
+  'server:identify': {
+    summary: 'Connects once and returns what the server presents (SSH host key, TLS certificate) for the user to confirm.',
+    input: z.object({ url: z.string(), password: z.string().optional(), identityFile: z.string().nullable().optional(), timeoutSeconds: z.number().int().positive().default(30) }).strict(),
+    output: z.object({ kind: z.enum(['ssh-host-key', 'tls-certificate', 'none']), fingerprint: z.string().nullable() }),
+  },
+  'site:list': {
+    summary: 'Saved sites, with which secrets are stored (never the secrets).',
+    input: noInput,
+    output: z.object({ sites: z.array(siteInfoSchema) }),
+  },
+  'site:save': {
+    summary: 'Saves a site; its secrets go to the keychain and never come back.',
+    input: z
+      .object({
+        name: name40,
+        ...connectionFields,
+        environment: z.enum(['production', 'staging']).default('production'),
+        destination: z.string().min(1, 'Choose where its backups go.'),
+        database: z.enum(['auto', 'none']).default('auto'),
+        password: z.string().optional(),
+        keyPassphrase: z.string().optional(),
+      })
+      .strict(),
+    output: z.object({ site: siteInfoSchema }),
+  },
+  'site:remove': {
+    summary: 'Forgets a site and its secrets (its snapshots stay in the repository).',
+    input: z.object({ name: z.string() }).strict(),
+    output: z.object({ removed: z.boolean() }),
+  },
+  'site:test': {
+    summary: 'Connects to a saved site: shell, WordPress, database and exclusions.',
+    input: z.object({ name: z.string() }).strict(),
+    output: z.object({
+      shell: z.boolean(),
+      wordpress: z.boolean(),
+      tablePrefix: z.string().nullable(),
+      database: z.object({ name: z.string(), user: z.string(), host: z.string(), reachable: z.boolean(), message: z.string() }).nullable(),
+      excludes: z.array(z.object({ pattern: z.string(), why: z.string() })),
+    }),
+  },
+  'backup:run': {
+    summary: "Backs up a saved site into its destination now, as a job; the result holds the snapshot's id.",
+    input: z.object({ site: z.string(), scope: z.enum(['both', 'files', 'database']).default('both') }).strict(),
+    output: z.object({ jobId: z.string() }),
+  },
   'repo:snapshots': {
     summary: "The snapshots in a saved destination's repository, oldest first.",
     input: destinationRef.extend({ site: z.string().optional() }).strict(),
@@ -109,6 +241,33 @@ export const operations = {
     summary: "Starts a check of a saved destination's repository as a job.",
     input: destinationRef.extend({ readDataPercent: z.number().min(0).max(100).default(0) }).strict(),
     output: z.object({ jobId: z.string() }),
+  },
+  'snapshot:browse': {
+    summary: "One folder of a snapshot (read lazily, one folder at a time).",
+    input: destinationRef.extend({ snapshot: z.string(), path: z.string().default('') }).strict(),
+    output: z.object({ entries: z.array(treeEntrySchema) }),
+  },
+  'snapshot:preview': {
+    summary: 'The start of a small text file in a snapshot.',
+    input: destinationRef.extend({ snapshot: z.string(), path: z.string() }).strict(),
+    output: z.object({ text: z.string().nullable(), size: z.number(), truncated: z.boolean(), binary: z.boolean() }),
+  },
+  'restore:preview': {
+    summary: 'What restoring a snapshot to a site would upload, delete and replace; writes nothing.',
+    input: restoreRequest,
+    output: restorePreviewSchema,
+  },
+  'restore:run': {
+    summary: 'Restores a snapshot to a site as a job, after a safety snapshot; the result is the report.',
+    input: restoreRequest,
+    output: z.object({ jobId: z.string() }),
+  },
+  'download:start': {
+    summary: 'Downloads a snapshot, some paths or its database as .zip/.tar.gz: a browser link (headless) or a save dialog and a job (desktop).',
+    input: destinationRef
+      .extend({ snapshot: z.string(), paths: z.array(z.string()).default([]), databaseOnly: z.boolean().default(false), format: z.enum(['zip', 'tar.gz']).default('zip') })
+      .strict(),
+    output: z.object({ url: z.string().nullable(), jobId: z.string().nullable(), fileName: z.string() }),
   },
   'job:list': {
     summary: 'Running and finished jobs of this session.',
@@ -133,8 +292,11 @@ export type Input<N extends OperationName> = z.input<(typeof operations)[N]['inp
 export type Output<N extends OperationName> = z.output<(typeof operations)[N]['output']>;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
 
-/** What the core implements: one async handler per operation. */
-export type ServiceHandlers = { [N in OperationName]: (input: Input<N>) => Promise<Output<N>> };
+/** An operation's input after validation (defaults applied): what handlers receive. */
+export type ParsedInput<N extends OperationName> = z.output<(typeof operations)[N]['input']>;
+
+/** What the core implements: one async handler per operation, called with validated input. */
+export type ServiceHandlers = { [N in OperationName]: (input: ParsedInput<N>) => Promise<Output<N>> };
 
 export type ServiceEvent = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName];
 export type EventListener = (event: ServiceEvent) => void;

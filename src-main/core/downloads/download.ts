@@ -196,3 +196,21 @@ export async function downloadToFile(repo: Repository, snapshot: SnapshotWithId,
     throw error;
   }
 }
+
+/** Streams a download into any writable (an HTTP response): gzip for .tar.gz, ended when done. */
+export async function streamDownload(repo: Repository, snapshot: SnapshotWithId, format: DownloadFormat, out: Writable, options: DownloadOptions = {}): Promise<DownloadResult> {
+  const gzip = format === 'tar.gz' ? createGzip({ level: 1 }) : null;
+  if (gzip) gzip.pipe(out);
+  const sink = gzip ?? out;
+  const result = await writeDownload(repo, snapshot, format, sink, options);
+  await new Promise<void>((resolve) => {
+    out.once('finish', resolve);
+    out.once('close', resolve);
+    sink.end();
+  });
+  return result;
+}
+
+export function contentTypeOf(format: DownloadFormat): string {
+  return { zip: 'application/zip', 'tar.gz': 'application/gzip', tar: 'application/x-tar', sql: 'application/sql' }[format];
+}

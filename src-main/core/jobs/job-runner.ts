@@ -7,6 +7,8 @@ import type { EventBus } from '../service/event-bus';
 export interface JobContext {
   signal: AbortSignal;
   onProgress: (progress: Progress) => void;
+  /** What the job produced, kept on the job for the screen that started it. */
+  setResult: (result: Record<string, unknown>) => void;
 }
 
 /**
@@ -24,7 +26,7 @@ export class JobRunner {
   start(kind: Job['kind'], title: string, work: (context: JobContext) => Promise<void>): string {
     const id = randomUUID();
     const controller = new AbortController();
-    const job: Job = { id, kind, title, status: 'running', started: new Date().toISOString(), finished: null, progress: null, error: null };
+    const job: Job = { id, kind, title, status: 'running', started: new Date().toISOString(), finished: null, progress: null, error: null, result: null };
     const done = (async () => {
       try {
         await work({
@@ -32,6 +34,9 @@ export class JobRunner {
           onProgress: (progress) => {
             job.progress = progress;
             this.events.emit({ name: 'job:progress', payload: { id, kind, title, progress } });
+          },
+          setResult: (result) => {
+            job.result = result;
           },
         });
         job.status = controller.signal.aborted ? 'cancelled' : 'succeeded';

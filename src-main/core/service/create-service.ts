@@ -2,12 +2,12 @@ import { ApiError } from '../contract/errors';
 import type { AppInfo, KeychainStatus, ServiceHandlers } from '../contract/operations';
 import type { Destinations } from '../destinations';
 import { checkRepository } from '../engine/check';
-import { Repository } from '../engine/repository';
 import { listSnapshots } from '../engine/snapshots';
 import type { JobRunner } from '../jobs/job-runner';
 import type { SecretStore } from '../secrets/keychain';
 import type { SettingsStore } from '../settings/settings-store';
 import type { EventBus } from './event-bus';
+import { openDestinationRepository, siteHandlers, type PendingDownload } from './site-handlers';
 import { APP_PRODUCT_NAME, APP_VERSION } from '../app-version';
 
 export interface ServiceContext {
@@ -19,21 +19,10 @@ export interface ServiceContext {
   events: EventBus;
   destinations: Destinations;
   jobs: JobRunner;
-}
-
-/** Opens a saved destination's repository with the passphrase from the keychain. */
-async function openDestinationRepository(destinations: Destinations, name: string, loadIndex = true): Promise<Repository> {
-  const { backend, passphrase } = await destinations.open(name);
-  if (!passphrase) {
-    await backend.close();
-    throw new ApiError('AUTH_FAILED', `No repository passphrase is stored for the destination ${name}.`);
-  }
-  try {
-    return await Repository.open(backend, passphrase, { loadIndex });
-  } catch (error) {
-    await backend.close();
-    throw error;
-  }
+  /** Desktop only: asks where to save a download (a native dialog in main); null when cancelled. */
+  chooseSavePath?: (suggestedName: string) => Promise<string | null>;
+  /** Headless only: downloads waiting for the browser to follow their one-time link. */
+  pendingDownloads?: Map<string, PendingDownload>;
 }
 
 /** The service API's implementation, shared by the Electron shell, the CLI and the server. */
@@ -41,6 +30,7 @@ export function createService(ctx: ServiceContext): ServiceHandlers {
   let lastKeychainStatus: KeychainStatus | null = null;
 
   return {
+    ...siteHandlers(ctx, ctx.pendingDownloads ?? new Map()),
     async 'app:info'() {
       return {
         name: APP_PRODUCT_NAME,
@@ -83,7 +73,7 @@ export function createService(ctx: ServiceContext): ServiceHandlers {
     },
 
     async 'repo:snapshots'({ destination, site }) {
-      const repo = await openDestinationRepository(ctx.destinations, destination, false);
+      const repo = await openDestinationRepository(ctx, destination, false);
       try {
         const snapshots = (await listSnapshots(repo)).filter((s) => !site || s.site === site);
         return {
@@ -107,7 +97,7 @@ export function createService(ctx: ServiceContext): ServiceHandlers {
     async 'repo:check'({ destination, readDataPercent }) {
       if (!ctx.destinations.find(destination)) throw new ApiError('NOT_FOUND', `No destination named ${destination}.`);
       const jobId = ctx.jobs.start('verify', `Check ${destination}${readDataPercent ? ` (read ${readDataPercent}% of the data)` : ''}`, async ({ onProgress }) => {
-        const repo = await openDestinationRepository(ctx.destinations, destination);
+        const repo = await openDestinationRepository(ctx, destination);
         try {
           const report = await checkRepository(repo, { readDataPercent, onProgress });
           if (report.damage.length > 0) {

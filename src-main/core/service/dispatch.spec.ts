@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../contract/errors';
 import type { ServiceHandlers } from '../contract/operations';
 import { dispatch } from './dispatch';
+import { operationNames } from '../contract/names';
 
 const info = {
   name: 'SiteVault',
@@ -17,7 +18,7 @@ const info = {
 const unused = async (): Promise<never> => {
   throw new Error('not used in this test');
 };
-const otherHandlers = { 'destination:list': unused, 'repo:snapshots': unused, 'repo:check': unused, 'job:list': unused, 'job:cancel': unused };
+const otherHandlers = Object.fromEntries(operationNames.map((name) => [name, unused])) as unknown as ServiceHandlers;
 
 function handlers(overrides: Partial<ServiceHandlers> = {}): ServiceHandlers {
   return {

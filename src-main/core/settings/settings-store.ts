@@ -46,6 +46,8 @@ export const siteSchema = z.object({
   /** `sftp|ftp|ftps://user@host:port/abs/root` (never with a password). */
   url: z.string(),
   environment: z.enum(['production', 'staging']).default('production'),
+  /** The saved destination its backups go to (the app's choice; the CLI names a repository per command). */
+  destination: z.string().nullable().default(null),
   identityFile: z.string().nullable().default(null),
   hostKey: z.string().nullable().default(null),
   caFile: z.string().nullable().default(null),

@@ -1,0 +1,128 @@
+import { execFile } from 'node:child_process';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServe, type ServeProcess } from '../../helpers/cli';
+import { describeTree } from '../../helpers/tree';
+import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
+import { placeSite, type PlacedSite } from '../../harness/site-placement';
+
+const exec = promisify(execFile);
+let harness: HarnessInfo;
+let home: string;
+let work: string;
+let serve: ServeProcess;
+let placed: PlacedSite;
+const passphrase = `api repo pass ${Date.now()}`;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Envelope = { ok: boolean; result?: any; error?: { code: string; message: string } };
+const call = async (name: string, input: unknown): Promise<Envelope> => {
+  const response = await fetch(`${serve.origin}/api/call/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  return response.json() as Promise<Envelope>;
+};
+const ok = async (name: string, input: unknown) => {
+  const envelope = await call(name, input);
+  if (!envelope.ok) throw new Error(`${name}: ${envelope.error!.code}: ${envelope.error!.message}`);
+  return envelope.result;
+};
+const jobDone = async (jobId: string) => {
+  for (let i = 0; i < 600; i++) {
+    const job = (await ok('job:list', {})).jobs.find((j: { id: string }) => j.id === jobId);
+    if (job.status !== 'running') return job;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`job ${jobId} did not finish`);
+};
+
+beforeAll(async () => {
+  harness = await loadHarnessInfo();
+  home = await mkdtemp(join(tmpdir(), 'sv-api-home-'));
+  work = await mkdtemp(join(tmpdir(), 'sv-api-work-'));
+  placed = await placeSite(harness, 'ssh-shell', 'api-site');
+  serve = await startServe({ ...process.env, SITEVAULT_HOME: home });
+});
+afterAll(async () => {
+  await serve?.stop();
+  await rm(home, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('the service API the screens use: sites, backups, browsing, restores, downloads', () => {
+  const url = () => `sftp://${harness.sshd!.shell.username}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`;
+  let snapshot: string;
+
+  it('identifies the server for the user to confirm, and saves a destination and a site without leaking a secret', async () => {
+    const seen = await ok('server:identify', { url: url(), password: harness.sshd!.shell.password });
+    expect(seen).toEqual({ kind: 'ssh-host-key', fingerprint: harness.sshd!.hostKeyFingerprint });
+    const dest = await ok('destination:save', { name: 'Local', url: join(work, 'repo'), passphrase });
+    expect(dest).toMatchObject({ created: true, destination: { name: 'Local', hasPassphrase: true } });
+    const tooLong = await call('site:save', { name: 'x'.repeat(41), url: url(), destination: 'Local' });
+    expect(tooLong.error).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(tooLong.error!.message).toContain('at most 40 characters');
+    const saved = await ok('site:save', { name: 'API Site', url: url(), hostKey: seen.fingerprint, destination: 'Local', password: harness.sshd!.shell.password });
+    expect(saved.site).toMatchObject({ name: 'API Site', destination: 'Local', hasPassword: true });
+    const listed = await ok('site:list', {});
+    expect(JSON.stringify(listed)).not.toContain(harness.sshd!.shell.password);
+    const settings = await readFile(join(home, 'settings.json'), 'utf8');
+    expect(settings).not.toContain(harness.sshd!.shell.password);
+    expect(settings).not.toContain(passphrase);
+    const report = await ok('site:test', { name: 'API Site' });
+    expect(report).toMatchObject({ shell: true, wordpress: true, database: { name: placed.database, reachable: true } });
+  });
+
+  it('backs up as a job whose result names the snapshot, which the history lists', async () => {
+    const { jobId } = await ok('backup:run', { site: 'API Site' });
+    const job = await jobDone(jobId);
+    expect(job).toMatchObject({ status: 'succeeded', kind: 'backup' });
+    snapshot = job.result.snapshot;
+    const { snapshots } = await ok('repo:snapshots', { destination: 'Local', site: 'API Site' });
+    expect(snapshots.map((s: { id: string }) => s.id)).toEqual([snapshot]);
+    expect(snapshots[0].kind).toBe('both');
+  });
+
+  it('browses a snapshot one folder at a time and previews a text file', async () => {
+    const root = await ok('snapshot:browse', { destination: 'Local', snapshot, path: '' });
+    expect(root.entries.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining(['wp-config.php', 'wp-content', '.sitevault']));
+    const content = await ok('snapshot:browse', { destination: 'Local', snapshot, path: 'wp-content' });
+    expect(content.entries.every((e: { path: string }) => e.path.startsWith('wp-content/'))).toBe(true);
+    const preview = await ok('snapshot:preview', { destination: 'Local', snapshot, path: 'wp-config.php' });
+    expect(preview).toMatchObject({ binary: false, truncated: false });
+    expect(preview.text).toContain(`define( 'DB_NAME', '${placed.database}' );`);
+  });
+
+  it('previews and runs a restore as a job; its report carries the safety snapshot', async () => {
+    const before = await describeTree(placed.diskPath);
+    await appendFile(join(placed.diskPath, 'index.php'), '\n// damaged');
+    await writeFile(join(placed.diskPath, 'intruder.php'), 'x');
+    const preview = await ok('restore:preview', { site: 'API Site', destination: 'Local', snapshot, scope: 'files', mirror: true });
+    expect(preview.upload.map((u: { path: string }) => u.path)).toEqual(['index.php']);
+    expect(preview.extra).toEqual(['intruder.php']);
+    const { jobId } = await ok('restore:run', { site: 'API Site', destination: 'Local', snapshot, scope: 'files', mirror: true });
+    const job = await jobDone(jobId);
+    expect(job.status).toBe('succeeded');
+    expect(job.result).toMatchObject({ complete: true, failed: [] });
+    expect(job.result.safetySnapshot).toMatch(/^[0-9a-f]{64}$/);
+    const now = await describeTree(placed.diskPath);
+    expect(now['index.php']).toBe(before['index.php']);
+    expect(now['intruder.php']).toBeUndefined();
+  });
+
+  it('hands out a one-time download link that streams a .zip the standard unzip reads', async () => {
+    const started = await ok('download:start', { destination: 'Local', snapshot, paths: ['wp-content/themes'], format: 'zip' });
+    expect(started).toMatchObject({ jobId: null, fileName: 'themes.zip' });
+    const response = await fetch(`${serve.origin}${started.url}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toContain('themes.zip');
+    await writeFile(join(work, 'themes.zip'), Buffer.from(await response.arrayBuffer()));
+    const { stdout } = await exec('unzip', ['-l', join(work, 'themes.zip')]);
+    expect(stdout).toMatch(/wp-content\/themes\//);
+    expect((await fetch(`${serve.origin}${started.url}`)).status).toBe(404);
+  });
+});
