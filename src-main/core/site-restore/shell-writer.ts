@@ -3,7 +3,7 @@ import { ApiError } from '../contract/errors';
 import type { ContentStream } from '../engine/content-stream';
 import type { TreeNode } from '../engine/tree';
 import { TAR_END, tarHeader, tarPadding } from '../archive/tar-writer';
-import { execRemote, runRemote, shellQuote } from '../sites/ssh-exec';
+import { execRemote, remotePathWord, runRemote, shellQuote } from '../sites/ssh-exec';
 import type { PlannedWrite, RemoteItem } from './restore-plan';
 import { coalesce, type SiteWriter, type WriteHooks } from './site-writer';
 
@@ -23,7 +23,7 @@ export class ShellSiteWriter implements SiteWriter {
   ) {}
 
   #in(command: string): string {
-    return `cd -- ${shellQuote(this.root)} && ${command}`;
+    return `cd -- ${remotePathWord(this.root)} && ${command}`;
   }
 
   async #batch(command: string, paths: readonly string[], what: string): Promise<void> {
@@ -116,7 +116,7 @@ export class ShellSiteWriter implements SiteWriter {
       .filter((i) => i.node.type !== 'symlink')
       .map(({ path, node }) => `chmod ${(node.mode & 0o7777).toString(8)} -- ${shellQuote(path)} && touch -m -d @${Math.floor(node.mtime / 1000)} -- ${shellQuote(path)} || failed=1`);
     if (lines.length === 0) return;
-    const script = `cd -- ${shellQuote(this.root)} || exit 1\nfailed=0\n${lines.join('\n')}\nexit $failed\n`;
+    const script = `cd -- ${remotePathWord(this.root)} || exit 1\nfailed=0\n${lines.join('\n')}\nexit $failed\n`;
     const result = await runRemote(this.client, 'sh -s', script);
     if (result.code !== 0) throw new ApiError('CONNECTION_FAILED', `Could not set modes and times on the site: ${result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`}`);
   }

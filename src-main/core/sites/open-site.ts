@@ -127,6 +127,8 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
     tlsFingerprint: site.tlsFingerprint ?? undefined,
   };
   const root = location.path;
+  // File transfer resolves relative paths against the login's home; only a shell knows "~".
+  const transferRoot = root === '~' ? '.' : root.startsWith('~/') ? root.slice(2) : root;
   const description = describeLocation(location);
   let wordpress: WpDatabaseSettings | null | false = false;
   let userRules = compileRules(site.excludes);
@@ -142,13 +144,13 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
     try {
       // Independent round trips, in flight together.
       const [shell, sftp] = await Promise.all([hasShell(client), call<SFTPWrapper>((cb) => client.sftp(cb))]);
-      const [config, contentDir] = await Promise.all([sftpReadSmall(sftp, posix.join(root, 'wp-config.php')), sftpIsDir(sftp, posix.join(root, 'wp-content'))]);
+      const [config, contentDir] = await Promise.all([sftpReadSmall(sftp, posix.join(transferRoot, 'wp-config.php')), sftpIsDir(sftp, posix.join(transferRoot, 'wp-content'))]);
       if (config && contentDir) wordpress = parseWpConfig(config.toString('utf8'));
       const excludes = buildExcludes();
       const database = databaseFor(site, wordpress);
       const dbPassword = secrets.dbPassword ?? (wordpress ? wordpress.password : undefined) ?? '';
-      const source: Source = shell ? new SshShellSource(client, root, description, exclude) : new SftpSource(client, sftp, root, description, exclude);
-      const writer: SiteWriter = shell ? new ShellSiteWriter(client, root) : new SftpSiteWriter(sftp, root, site.maxConnections > 0 ? site.maxConnections : 8);
+      const source: Source = shell ? new SshShellSource(client, root, description, exclude) : new SftpSource(client, sftp, transferRoot, description, exclude);
+      const writer: SiteWriter = shell ? new ShellSiteWriter(client, root) : new SftpSiteWriter(sftp, transferRoot, site.maxConnections > 0 ? site.maxConnections : 8);
       const withDb = shell && database !== null;
       return {
         location,
@@ -178,9 +180,9 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
   const connect = () => connectFtp(target, connection, settingsOf(site), ca, description);
   const probe = await connect();
   try {
-    const names = new Set((await probe.list(root)).map((info) => info.name));
+    const names = new Set((await probe.list(transferRoot)).map((info) => info.name));
     if (names.has('wp-config.php') && names.has('wp-content')) {
-      const config = await ftpReadSmall(probe, posix.join(root, 'wp-config.php'));
+      const config = await ftpReadSmall(probe, posix.join(transferRoot, 'wp-config.php'));
       wordpress = config ? parseWpConfig(config.toString('utf8')) : null;
     }
   } finally {
@@ -188,7 +190,7 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
   }
   const excludes = buildExcludes();
   const poolSize = site.maxConnections > 0 ? site.maxConnections : 4;
-  const source = new FtpSource(connect, root, description, poolSize, exclude);
+  const source = new FtpSource(connect, transferRoot, description, poolSize, exclude);
   const database = databaseFor(site, wordpress);
   return {
     location,
@@ -199,7 +201,7 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
     excludes,
     dump: null,
     testDatabase: null,
-    writer: new FtpSiteWriter(source.pool, root, poolSize),
+    writer: new FtpSiteWriter(source.pool, transferRoot, poolSize),
     importDatabase: null,
     listTables: null,
     databasePassword: database ? (secrets.dbPassword ?? (wordpress ? wordpress.password : null)) : null,

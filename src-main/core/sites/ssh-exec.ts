@@ -11,6 +11,13 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A remote path as a shell word: `~/x` (a folder in the login's home) expands, nothing else does. */
+export function remotePathWord(path: string): string {
+  if (path === '~') return '"$HOME"';
+  if (path.startsWith('~/')) return `"$HOME"/${shellQuote(path.slice(2))}`;
+  return shellQuote(path);
+}
+
 /**
  * Runs a command over SSH. Secrets go in through `stdin` (never in the command line, which
  * the server's `ps` would show), and sshd drops environment variables anyway.

@@ -1,6 +1,6 @@
 import type { Client } from 'ssh2';
 import { SourceFileError, type Source, type SourceEntry, type Warning } from '../engine/source';
-import { execRemote, runRemote, shellQuote } from './ssh-exec';
+import { execRemote, remotePathWord, runRemote, shellQuote } from './ssh-exec';
 import { readTar } from './tar-reader';
 
 const TYPES: Readonly<Record<string, SourceEntry['type']>> = { f: 'file', d: 'dir', l: 'symlink' };
@@ -55,7 +55,7 @@ export class SshShellSource implements Source {
   ) {}
 
   async list(): Promise<{ entries: SourceEntry[]; warnings: Warning[] }> {
-    const command = `cd -- ${shellQuote(this.root)} && find . -mindepth 1 -printf '%y\\0%m\\0%s\\0%T@\\0%P\\0%l\\0'`;
+    const command = `cd -- ${remotePathWord(this.root)} && find . -mindepth 1 -printf '%y\\0%m\\0%s\\0%T@\\0%P\\0%l\\0'`;
     const result = await runRemote(this.client, command);
     if (result.code !== 0 && result.stdout.length === 0) {
       throw new SourceFileError('/', `Cannot list ${this.root} on the server: ${result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`}`);
@@ -69,7 +69,7 @@ export class SshShellSource implements Source {
   }
 
   async *read(entry: SourceEntry): AsyncIterable<Buffer> {
-    const process = await execRemote(this.client, `cat -- ${shellQuote(`${this.root}/${entry.path}`)}`);
+    const process = await execRemote(this.client, `cat -- ${remotePathWord(this.root)}/${shellQuote(entry.path)}`);
     for await (const chunk of process.stdout) yield chunk;
     const { code } = await process.exit;
     if (code !== 0) throw new SourceFileError(entry.path, `cannot be read: ${(await process.stderr).trim().replace(/^cat: /, '') || `exit ${code}`}`);
@@ -84,7 +84,7 @@ export class SshShellSource implements Source {
     const byPath = new Map(entries.map((e) => [e.path, e]));
     const names = Buffer.from(entries.map((e) => `${e.path}\0`).join(''), 'utf8');
     // --verbatim-files-from: a name that starts with "-" is a name, not an option.
-    const command = `cd -- ${shellQuote(this.root)} && tar --null --verbatim-files-from --no-recursion -T - -cf - --format=gnu`;
+    const command = `cd -- ${remotePathWord(this.root)} && tar --null --verbatim-files-from --no-recursion -T - -cf - --format=gnu`;
     const process = await execRemote(this.client, command, names);
     const seen = new Set<string>();
     await readTar(process.stdout, async (tarEntry, content) => {
