@@ -27,6 +27,7 @@ test.describe('status screen in the headless app', () => {
     await status.open(server.url);
     await expect(status.keychainStatus).toHaveText('Secret Service: available');
     await page.reload();
+    await status.showAbout();
     await expect(status.version).toHaveText(APP_VERSION);
     await status.checkAgain.click();
     await expect(status.checkAgain).toBeEnabled();

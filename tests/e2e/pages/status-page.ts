@@ -19,6 +19,11 @@ export class StatusPage {
 
   async open(url: string): Promise<void> {
     await this.page.goto(url);
+    await this.showAbout();
+  }
+
+  async showAbout(): Promise<void> {
+    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'About' }).click();
     await this.heading.waitFor();
   }
 

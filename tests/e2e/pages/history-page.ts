@@ -1,0 +1,20 @@
+import type { Download, Locator, Page } from '@playwright/test';
+
+export class HistoryPage {
+  readonly snapshots: Locator;
+  readonly tree: Locator;
+
+  constructor(readonly page: Page) {
+    this.snapshots = page.getByRole('list', { name: 'Snapshots' }).getByRole('button');
+    this.tree = page.getByRole('tree', { name: 'Files in the snapshot' });
+  }
+
+  async select(path: string[]): Promise<void> {
+    for (const name of path) await this.tree.getByRole('treeitem').filter({ has: this.page.getByText(name, { exact: true }) }).first().getByRole('button').click();
+  }
+
+  async downloadSelected(): Promise<Download> {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByRole('button', { name: /^Download this (file|folder)$/ }).click()]);
+    return download;
+  }
+}

@@ -1,0 +1,123 @@
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describeTree } from '../helpers/tree';
+import { loadHarnessInfo } from '../harness/harness';
+import { rootSql } from '../harness/mariadb';
+import { placeSite } from '../harness/site-placement';
+import { expect, test } from './fixtures';
+import { AppPage } from './pages/app-page';
+import { DestinationsPage } from './pages/destinations-page';
+import { HistoryPage } from './pages/history-page';
+import { RestorePage } from './pages/restore-page';
+import { SiteWizardPage } from './pages/site-wizard-page';
+
+const withoutExcluded = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).filter(([path]) => !/^wp-content\/(cache|updraft)(\/|$)/.test(path)));
+
+test.describe('a freelancer’s first day with SiteVault', () => {
+  test.setTimeout(240_000);
+
+  test('adds an FTPS destination and an SFTP site, backs up, browses, downloads, restores a damaged site and undoes it', async ({ page, server, home }) => {
+    const harness = await loadHarnessInfo();
+    const placed = await placeSite(harness, 'ssh-shell', 'e2e-site');
+    const rows = () => rootSql(harness.mariadb!, 'SELECT option_name, option_value FROM wp_options ORDER BY option_name; SELECT COUNT(*) FROM wp_posts;', placed.database);
+    const app = new AppPage(page);
+    await app.open(server.url);
+    await expect(page.getByRole('heading', { name: 'Back up your first site' })).toBeVisible();
+    await app.screenshot('01-first-start');
+
+    // An FTPS destination, its certificate confirmed by the user.
+    await app.go('Destinations');
+    const destinations = new DestinationsPage(page);
+    const ftpd = harness.ftpd!;
+    const certificate = await destinations.addServer(
+      { protocol: 'FTPS (explicit TLS)', name: 'Offsite FTPS', host: '127.0.0.1', port: ftpd.port, username: ftpd.username, password: ftpd.password, folder: `backups/e2e-${Date.now()}` },
+      'correct horse battery staple',
+    );
+    expect(certificate).toBe(ftpd.certFingerprint);
+    await app.screenshot('02-destination-form');
+    await destinations.save();
+    await expect(destinations.saved).toContainText('Offsite FTPS is ready: a new encrypted repository was created there');
+    await app.screenshot('03-destinations');
+
+    // The site, through the wizard: a name checked as it is typed, the host key confirmed.
+    await app.go('Sites');
+    await page.getByRole('button', { name: 'Add a site' }).click();
+    const wizard = new SiteWizardPage(page);
+    const sshd = harness.sshd!;
+    await wizard.fill({ protocol: 'SFTP / SSH', name: 'x'.repeat(41), host: '127.0.0.1', port: sshd.port, username: sshd.shell.username, password: sshd.shell.password, folder: 'sites/e2e-site' });
+    await expect(wizard.nameProblem).toHaveText('At most 40 characters (this one has 41).');
+    await expect(wizard.panel.getByRole('button', { name: 'Continue' })).toBeDisabled();
+    await wizard.panel.getByLabel('Name', { exact: true }).fill('Client A');
+    await app.screenshot('04-wizard-connection');
+    await wizard.next();
+    expect(await wizard.trust()).toBe(sshd.hostKeyFingerprint);
+    await app.screenshot('05-wizard-host-key');
+    await wizard.next();
+    await wizard.chooseDestination('Offsite FTPS');
+    await wizard.next();
+    await app.screenshot('06-wizard-review');
+    await wizard.save();
+    await expect(page.getByTestId('wordpress')).toHaveText('detected, table prefix wp_');
+    await expect(page.getByTestId('database')).toContainText(`${placed.database}`);
+    await expect(page.getByTestId('database')).toContainText('reachable');
+    await app.screenshot('07-wizard-detected');
+    await wizard.panel.getByRole('button', { name: 'Done' }).click();
+    const settings = await readFile(join(home, 'settings.json'), 'utf8');
+    expect(settings).not.toContain(sshd.shell.password);
+    expect(settings).not.toContain(ftpd.password);
+
+    // Back up now.
+    const card = page.getByRole('listitem', { name: 'Client A' });
+    await expect(card.getByTestId('last-backup')).toHaveText('Never backed up.');
+    await card.getByRole('button', { name: 'Back up now' }).click();
+    await expect(card.getByTestId('last-backup')).toContainText('files and database', { timeout: 120_000 });
+    await expect(card.getByTestId('last-backup')).toContainText('1 snapshot');
+    await app.screenshot('08-dashboard');
+
+    // The history: the snapshot, a file previewed and downloaded.
+    await card.getByRole('button', { name: 'History' }).click();
+    const history = new HistoryPage(page);
+    await expect(history.snapshots).toHaveCount(1);
+    await history.select(['wp-config.php']);
+    await expect(page.getByLabel('Preview of wp-config.php')).toContainText(`define( 'DB_NAME', '${placed.database}' );`);
+    await app.screenshot('09-history');
+    const download = await history.downloadSelected();
+    expect(download.suggestedFilename()).toBe('wp-config.php.zip');
+    const saved = await download.path();
+    expect((await readFile(saved)).subarray(0, 4).toString('hex')).toBe('504b0304');
+
+    // Damage: files changed, deleted and added, and the database altered.
+    const original = withoutExcluded(await describeTree(placed.diskPath));
+    const originalRows = await rows();
+    await appendFile(join(placed.diskPath, 'index.php'), '\n/* defaced */');
+    await rm(join(placed.diskPath, 'wp-login.php'));
+    await writeFile(join(placed.diskPath, 'wp-content', 'uploads', 'backdoor.php'), '<?php eval($_POST["x"]);');
+    await rootSql(harness.mariadb!, "UPDATE wp_options SET option_value='Hacked' WHERE option_name='blogname'; DELETE FROM wp_posts WHERE ID = 1;", placed.database);
+    const damaged = withoutExcluded(await describeTree(placed.diskPath));
+    const damagedRows = await rows();
+
+    // Restore: the preview first, then the restore, then the report.
+    await history.snapshots.first().click();
+    await page.getByRole('button', { name: 'Restore this snapshot…' }).click();
+    const restore = new RestorePage(page);
+    await restore.showChanges();
+    await expect(page.getByTestId('preview-upload')).toContainText('2 files to upload');
+    await expect(page.getByTestId('preview-delete')).toContainText('1 files on the site are not in the snapshot: they will be deleted');
+    await expect(restore.preview).toContainText('wp-content/uploads/backdoor.php');
+    await app.screenshot('10-restore-preview');
+    await restore.restoreNow();
+    await expect(restore.result.getByRole('heading', { name: 'The site is restored' })).toBeVisible({ timeout: 120_000 });
+    await app.screenshot('11-restore-done');
+    expect(withoutExcluded(await describeTree(placed.diskPath))).toEqual(original);
+    expect(await rows()).toBe(originalRows);
+
+    // Undo: back to the damaged state, exactly.
+    await restore.undo();
+    await expect(page.getByText('Undone: the site is back as it was before the restore.')).toBeVisible({ timeout: 120_000 });
+    expect(withoutExcluded(await describeTree(placed.diskPath))).toEqual(damaged);
+    expect(await rows()).toBe(damagedRows);
+    await app.go('Activity');
+    await expect(page.getByRole('table')).toContainText('Back up Client A');
+    await app.screenshot('12-activity');
+  });
+});
