@@ -102,7 +102,7 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     const restore = new RestorePage(page);
     await restore.showChanges();
     await expect(page.getByTestId('preview-upload')).toContainText('2 files to upload');
-    await expect(page.getByTestId('preview-delete')).toContainText('1 files on the site are not in the snapshot: they will be deleted');
+    await expect(page.getByTestId('preview-delete')).toContainText('1 file on the site is not in the snapshot: deleted by the restore');
     await expect(restore.preview).toContainText('wp-content/uploads/backdoor.php');
     await app.screenshot('10-restore-preview');
     await restore.restoreNow();
