@@ -80,6 +80,11 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await expect(history.snapshots).toHaveCount(1);
     await history.select(['wp-config.php']);
     await expect(page.getByLabel('Preview of wp-config.php')).toContainText(`define( 'DB_NAME', '${placed.database}' );`);
+    await page.getByRole('button', { name: 'Versions' }).click();
+    await expect(page.getByRole('table', { name: 'Versions of wp-config.php' }).getByRole('row')).toHaveCount(2);
+    await page.getByRole('searchbox', { name: 'Search file names' }).fill('login');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect(page.getByRole('region', { name: 'Search results' })).toContainText('wp-login.php');
     await app.screenshot('09-history');
     const download = await history.downloadSelected();
     expect(download.suggestedFilename()).toBe('wp-config.php.zip');
@@ -116,6 +121,15 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await expect(page.getByText('Undone: the site is back as it was before the restore.')).toBeVisible({ timeout: 120_000 });
     expect(withoutExcluded(await describeTree(placed.diskPath))).toEqual(damaged);
     expect(await rows()).toBe(damagedRows);
+    // The history now holds the two safety snapshots; the newest differs from the one before by the undo.
+    await app.go('Sites');
+    await card.getByRole('button', { name: 'History' }).click();
+    await expect(history.snapshots).toHaveCount(3);
+    await history.snapshots.first().click();
+    await page.getByRole('button', { name: 'Compare with the one before' }).click();
+    const changes = page.getByRole('region', { name: 'Changes since the snapshot before' });
+    await expect(changes).toContainText('wp-content/uploads/backdoor.php');
+    await expect(changes).toContainText('1 added · ');
     await app.go('Activity');
     await expect(page.getByRole('table')).toContainText('Back up Client A');
     await app.screenshot('12-activity');

@@ -252,6 +252,21 @@ export const operations = {
     input: destinationRef.extend({ snapshot: z.string(), path: z.string() }).strict(),
     output: z.object({ text: z.string().nullable(), size: z.number(), truncated: z.boolean(), binary: z.boolean() }),
   },
+  'snapshot:diff': {
+    summary: 'What was added, removed and changed between two snapshots (identical folders skipped).',
+    input: destinationRef.extend({ from: z.string(), to: z.string() }).strict(),
+    output: z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()), truncated: z.boolean() }),
+  },
+  'snapshot:search': {
+    summary: "Files and folders whose name contains the text, in one snapshot or in all of a site's snapshots.",
+    input: destinationRef.extend({ query: z.string().min(1).max(200), snapshot: z.string().nullable().default(null), site: z.string().nullable().default(null) }).strict(),
+    output: z.object({ matches: z.array(z.object({ snapshot: z.string(), time: z.string(), path: z.string(), type: z.enum(['file', 'dir', 'symlink']), size: z.number() })), truncated: z.boolean() }),
+  },
+  'file:history': {
+    summary: "Every version of one path across a site's snapshots, marking where its content changed.",
+    input: destinationRef.extend({ site: z.string(), path: z.string().min(1) }).strict(),
+    output: z.object({ versions: z.array(z.object({ snapshot: z.string(), time: z.string(), size: z.number(), mtime: z.number(), changed: z.boolean() })) }),
+  },
   'restore:preview': {
     summary: 'What restoring a snapshot to a site would upload, delete and replace; writes nothing.',
     input: restoreRequest,

@@ -7,6 +7,7 @@ import type { JobRunner } from '../jobs/job-runner';
 import type { SecretStore } from '../secrets/keychain';
 import type { SettingsStore } from '../settings/settings-store';
 import type { EventBus } from './event-bus';
+import { historyHandlers } from './history-handlers';
 import { openDestinationRepository, siteHandlers, type PendingDownload } from './site-handlers';
 import { APP_PRODUCT_NAME, APP_VERSION } from '../app-version';
 
@@ -31,6 +32,7 @@ export function createService(ctx: ServiceContext): ServiceHandlers {
 
   return {
     ...siteHandlers(ctx, ctx.pendingDownloads ?? new Map()),
+    ...historyHandlers(ctx),
     async 'app:info'() {
       return {
         name: APP_PRODUCT_NAME,

@@ -114,6 +114,23 @@ describe('the service API the screens use: sites, backups, browsing, restores, d
     expect(now['intruder.php']).toBeUndefined();
   });
 
+  it('compares snapshots, searches names across them, and lists the versions of one file', async () => {
+    const { snapshots } = await ok('repo:snapshots', { destination: 'Local', site: 'API Site' });
+    const safety = snapshots.find((s: { tags: string[] }) => s.tags.includes('safety')).id;
+    const diff = await ok('snapshot:diff', { destination: 'Local', from: snapshot, to: safety });
+    // The safety snapshot of a files-only restore holds no dump.
+    expect(diff).toMatchObject({ added: ['intruder.php'], removed: ['.sitevault', '.sitevault/database.sql'], truncated: false });
+    expect(diff.changed).toContain('index.php');
+    const search = await ok('snapshot:search', { destination: 'Local', site: 'API Site', query: 'WP-CONFIG' });
+    expect(search.matches.filter((m: { path: string }) => m.path === 'wp-config.php').map((m: { snapshot: string }) => m.snapshot).sort()).toEqual([snapshot, safety].sort());
+    const inOne = await ok('snapshot:search', { destination: 'Local', snapshot, query: 'intruder' });
+    expect(inOne.matches).toEqual([]);
+    const history = await ok('file:history', { destination: 'Local', site: 'API Site', path: 'index.php' });
+    expect(history.versions.map((v: { snapshot: string; changed: boolean }) => [v.snapshot, v.changed])).toEqual([[safety, true], [snapshot, true]]);
+    const config = await ok('file:history', { destination: 'Local', site: 'API Site', path: 'wp-config.php' });
+    expect(config.versions.map((v: { changed: boolean }) => v.changed)).toEqual([false, true]);
+  });
+
   it('hands out a one-time download link that streams a .zip the standard unzip reads', async () => {
     const started = await ok('download:start', { destination: 'Local', snapshot, paths: ['wp-content/themes'], format: 'zip' });
     expect(started).toMatchObject({ jobId: null, fileName: 'themes.zip' });
