@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT_CHANNEL } from '../core/contract/names';
 import { openCore } from '../core/open-core';
+import { startDesktopIntegration } from './desktop';
 import { registerServiceHandlers, senderIsWindow } from './ipc-handlers';
 import { applySecurityRestrictions, secureWebPreferences } from './security';
 
@@ -66,6 +67,7 @@ async function start(): Promise<void> {
     (error) => console.error('internal error:', error),
   );
   core.events.subscribe((event) => mainWindow?.webContents.send(EVENT_CHANNEL, event));
+  startDesktopIntegration(core, focusMainWindow);
   mainWindow = createMainWindow();
   app.on('activate', focusMainWindow);
 }
@@ -74,8 +76,7 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', focusMainWindow);
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
-  });
+  // Closing the window keeps SiteVault in the tray, where jobs go on; "Quit" in the tray ends it.
+  app.on('window-all-closed', () => {});
   void app.whenReady().then(start);
 }
