@@ -28,6 +28,8 @@ export interface OpenCoreOptions {
   secrets?: SecretStore;
   /** Desktop: where to save a download, asked with a native dialog in main. */
   chooseSavePath?: (suggestedName: string) => Promise<string | null>;
+  /** Desktop: a folder to restore into, asked with a native dialog in main. */
+  chooseFolder?: () => Promise<string | null>;
 }
 
 /** Opens the profile (settings, keychain) and builds the service every adapter serves. */
@@ -43,6 +45,7 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
   const pendingDownloads = new Map<string, PendingDownload>();
   const handlers = createService({
     chooseSavePath: options.chooseSavePath,
+    chooseFolder: options.chooseFolder,
     pendingDownloads,
     shell: options.shell,
     electronVersion: options.electronVersion ?? null,

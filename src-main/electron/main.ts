@@ -55,6 +55,11 @@ async function start(): Promise<void> {
         const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
         return result.canceled || !result.filePath ? null : result.filePath;
       },
+      chooseFolder: async () => {
+        const options = { title: 'Restore into this folder', properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
+        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+        return result.canceled ? null : (result.filePaths[0] ?? null);
+      },
     });
   } catch (error) {
     dialog.showErrorBox('SiteVault cannot start', error instanceof Error ? error.message : String(error));

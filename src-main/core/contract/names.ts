@@ -23,6 +23,7 @@ export const operationNames = [
   'file:history',
   'restore:preview',
   'restore:run',
+  'restore:toFolder',
   'download:start',
   'repo:check',
   'job:list',

@@ -277,6 +277,11 @@ export const operations = {
     input: restoreRequest,
     output: z.object({ jobId: z.string() }),
   },
+  'restore:toFolder': {
+    summary: 'Restores a snapshot (or some paths) into a folder on this computer, as a job; on the desktop the folder is chosen in a native dialog.',
+    input: destinationRef.extend({ snapshot: z.string(), paths: z.array(z.string()).default([]), folder: z.string().nullable().default(null) }).strict(),
+    output: z.object({ jobId: z.string().nullable(), folder: z.string().nullable() }),
+  },
   'download:start': {
     summary: 'Downloads a snapshot, some paths or its database as .zip/.tar.gz: a browser link (headless) or a save dialog and a job (desktop).',
     input: destinationRef

@@ -22,6 +22,8 @@ export interface ServiceContext {
   jobs: JobRunner;
   /** Desktop only: asks where to save a download (a native dialog in main); null when cancelled. */
   chooseSavePath?: (suggestedName: string) => Promise<string | null>;
+  /** Desktop only: asks for a folder (a native dialog in main); null when cancelled. */
+  chooseFolder?: () => Promise<string | null>;
   /** Headless only: downloads waiting for the browser to follow their one-time link. */
   pendingDownloads?: Map<string, PendingDownload>;
 }

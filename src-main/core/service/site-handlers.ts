@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isAbsolute } from 'node:path';
 import { ApiError } from '../contract/errors';
 import type { ServiceHandlers, SiteInfo } from '../contract/operations';
 import { parseLocation } from '../backends/location';
@@ -6,6 +7,7 @@ import { probeServerIdentity } from '../backends/trust-probe';
 import type { DownloadFormat, DownloadOptions } from '../downloads/download';
 import { downloadToFile } from '../downloads/download';
 import { Repository } from '../engine/repository';
+import { restoreToFolder } from '../engine/restore';
 import { resolveSnapshot, type SnapshotWithId } from '../engine/snapshots';
 import { findNode } from '../engine/tree-walk';
 import type { Site } from '../settings/settings-store';
@@ -29,6 +31,7 @@ type SiteHandlerNames =
   | 'snapshot:preview'
   | 'restore:preview'
   | 'restore:run'
+  | 'restore:toFolder'
   | 'download:start';
 
 /** A download the headless server streams when the browser follows its one-time link. */
@@ -262,6 +265,24 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
         });
       });
       return { jobId };
+    },
+
+    async 'restore:toFolder'({ destination, snapshot, paths, folder }) {
+      if (!ctx.destinations.find(destination)) throw new ApiError('NOT_FOUND', `No destination named ${destination}.`);
+      const target = ctx.chooseFolder ? await ctx.chooseFolder() : folder;
+      if (!target) {
+        if (ctx.chooseFolder) return { jobId: null, folder: null };
+        throw new ApiError('BAD_REQUEST', 'Give the folder to restore into.');
+      }
+      if (!isAbsolute(target)) throw new ApiError('BAD_REQUEST', `Give the folder as a full path (${target} is relative).`);
+      const jobId = ctx.jobs.start('restore', `Restore into ${target}`, async ({ signal, onProgress, setResult }) => {
+        await withRepository(ctx, destination, async (repo) => {
+          const result = await restoreToFolder(repo, await resolveSnapshot(repo, snapshot), target, { paths, signal, onProgress });
+          setResult({ folder: target, files: result.files, bytes: result.bytes, failed: result.failed });
+          if (result.failed.length > 0) throw new ApiError('INTERNAL', `${result.failed.length} files could not be restored (damaged data); the others were.`);
+        });
+      });
+      return { jobId, folder: target };
     },
 
     async 'download:start'({ destination, snapshot, paths, databaseOnly, format }) {

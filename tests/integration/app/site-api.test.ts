@@ -131,6 +131,18 @@ describe('the service API the screens use: sites, backups, browsing, restores, d
     expect(config.versions.map((v: { changed: boolean }) => v.changed)).toEqual([false, true]);
   });
 
+  it('restores a snapshot into a folder given as a full path, as a job', async () => {
+    const relative = await call('restore:toFolder', { destination: 'Local', snapshot, folder: 'relative/path' });
+    expect(relative.error).toMatchObject({ code: 'BAD_REQUEST' });
+    const folder = join(work, 'into-folder');
+    const started = await ok('restore:toFolder', { destination: 'Local', snapshot, paths: ['wp-content'], folder });
+    const job = await jobDone(started.jobId);
+    expect(job).toMatchObject({ status: 'succeeded', result: { folder, failed: [] } });
+    const tree = await describeTree(folder);
+    expect(Object.keys(tree).every((p) => p.startsWith('wp-content'))).toBe(true);
+    expect(tree['wp-content/index.php']).toBe((await describeTree(placed.diskPath))['wp-content/index.php']);
+  });
+
   it('hands out a one-time download link that streams a .zip the standard unzip reads', async () => {
     const started = await ok('download:start', { destination: 'Local', snapshot, paths: ['wp-content/themes'], format: 'zip' });
     expect(started).toMatchObject({ jobId: null, fileName: 'themes.zip' });
