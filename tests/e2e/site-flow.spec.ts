@@ -51,7 +51,12 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await app.screenshot('04-wizard-connection');
     await wizard.next();
     expect(await wizard.trust()).toBe(sshd.hostKeyFingerprint);
+    // The folder picker starts in the login's home and walks down to the site.
+    await wizard.browseTo(['sites', 'e2e-site']);
+    await expect(wizard.panel.getByText('WordPress found here')).toBeVisible();
     await app.screenshot('05-wizard-host-key');
+    await wizard.panel.getByRole('button', { name: 'Use this folder' }).click();
+    await expect(wizard.panel.getByText(`Now ${placed.remotePath}.`)).toBeVisible();
     await wizard.next();
     await wizard.chooseDestination('Offsite FTPS');
     await wizard.next();

@@ -15,6 +15,12 @@ export const errorCodes = [
   'KEYCHAIN_UNAVAILABLE',
   'SETTINGS_INVALID',
   'CANCELLED',
+  'NO_SPACE',
+  'PERMISSION_DENIED',
+  'IO_ERROR',
+  'TRUNCATED',
+  'INTEGRITY',
+  'UNSAFE_NAME',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -43,9 +49,22 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 }
 
 /** Anything thrown becomes a payload; unknown errors keep a generic message. */
+/** Errors whose messages are written for people (by name, so the contract imports no engine code). */
+const PUBLIC_ERRORS: Readonly<Record<string, string | null>> = { BackendError: null, IntegrityError: 'INTEGRITY', UnsafeNameError: 'UNSAFE_NAME' };
+
 export function toErrorPayload(error: unknown): ErrorPayload {
   if (error instanceof ApiError) return error.toPayload();
+  if (error instanceof Error && error.name in PUBLIC_ERRORS) {
+    const code = PUBLIC_ERRORS[error.name] ?? (error as { code?: unknown }).code;
+    if (isErrorCode(code)) return { code, message: error.message };
+    if (typeof code === 'string') return { code: 'CONNECTION_FAILED', message: error.message };
+  }
   return { code: 'INTERNAL', message: 'An internal error occurred. See the log for details.' };
+}
+
+/** Whether an error is one the user should see as it is (not an internal fault to log). */
+export function isPublicError(error: unknown): boolean {
+  return toErrorPayload(error).code !== 'INTERNAL' || (error instanceof ApiError && error.code === 'INTERNAL');
 }
 
 /** The result envelope every transport uses. */

@@ -10,6 +10,7 @@ export const operationNames = [
   'destination:save',
   'destination:remove',
   'server:identify',
+  'server:folders',
   'site:list',
   'site:save',
   'site:remove',

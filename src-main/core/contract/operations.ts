@@ -191,6 +191,13 @@ export const operations = {
     input: z.object({ url: z.string(), password: z.string().optional(), identityFile: z.string().nullable().optional(), timeoutSeconds: z.number().int().positive().default(30) }).strict(),
     output: z.object({ kind: z.enum(['ssh-host-key', 'tls-certificate', 'none']), fingerprint: z.string().nullable() }),
   },
+  'server:folders': {
+    summary: "The folders in one folder of a server (its home when the path is empty), for the wizard's folder picker; the server must present the key or certificate the user confirmed.",
+    input: z
+      .object({ url: z.string(), password: z.string().optional(), identityFile: z.string().nullable().optional(), hostKey: z.string().nullable().default(null), tlsFingerprint: z.string().nullable().default(null), path: z.string().default(''), timeoutSeconds: z.number().int().positive().default(30) })
+      .strict(),
+    output: z.object({ path: z.string(), folders: z.array(z.string()), wordpress: z.boolean() }),
+  },
   'site:list': {
     summary: 'Saved sites, with which secrets are stored (never the secrets).',
     input: noInput,

@@ -1,4 +1,4 @@
-import { ApiError, toErrorPayload, type Envelope } from '../contract/errors';
+import { isPublicError, toErrorPayload, type Envelope } from '../contract/errors';
 import { operationNames, type OperationName } from '../contract/names';
 import { operations, type ServiceHandlers } from '../contract/operations';
 
@@ -34,7 +34,7 @@ export async function dispatch(
     const result = await handler(parsed.data);
     return { ok: true, result };
   } catch (error) {
-    if (!(error instanceof ApiError)) onInternalError(error);
+    if (!isPublicError(error)) onInternalError(error);
     return { ok: false, error: toErrorPayload(error) };
   }
 }

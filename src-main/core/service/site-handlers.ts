@@ -4,6 +4,7 @@ import { ApiError } from '../contract/errors';
 import type { ServiceHandlers, SiteInfo } from '../contract/operations';
 import { parseLocation } from '../backends/location';
 import { probeServerIdentity } from '../backends/trust-probe';
+import { listServerFolders } from '../backends/folder-browser';
 import type { DownloadFormat, DownloadOptions } from '../downloads/download';
 import { downloadToFile } from '../downloads/download';
 import { Repository } from '../engine/repository';
@@ -22,6 +23,7 @@ type SiteHandlerNames =
   | 'destination:save'
   | 'destination:remove'
   | 'server:identify'
+  | 'server:folders'
   | 'site:list'
   | 'site:save'
   | 'site:remove'
@@ -151,6 +153,10 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
       const location = parseLocation(url);
       const fingerprint = await probeServerIdentity(location, { password, identityFile: identityFile ?? undefined }, timeoutSeconds);
       return { kind: location.kind === 'sftp' ? 'ssh-host-key' : location.kind === 'ftps' ? 'tls-certificate' : 'none', fingerprint };
+    },
+
+    async 'server:folders'({ url, password, identityFile, hostKey, tlsFingerprint, path, timeoutSeconds }) {
+      return listServerFolders(url, { password, identityFile: identityFile ?? undefined, hostKey: hostKey ?? undefined, tlsFingerprint: tlsFingerprint ?? undefined }, path, timeoutSeconds);
     },
 
     async 'site:list'() {

@@ -22,6 +22,13 @@ export class SiteWizardPage {
     return testAndTrust(this.panel);
   }
 
+  async browseTo(folders: string[]): Promise<void> {
+    const picker = this.panel.getByRole('region', { name: 'Folders on the server' });
+    await picker.getByRole('button', { name: 'Browse the server’s folders' }).click();
+    for (const name of folders) await picker.getByRole('button', { name: `${name}/`, exact: true }).click();
+    await picker.getByTestId('folder-path').filter({ hasText: folders.at(-1)! }).waitFor();
+  }
+
   async chooseDestination(name: string): Promise<void> {
     await this.panel.getByLabel('Back up to').selectOption(name);
   }

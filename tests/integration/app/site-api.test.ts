@@ -55,12 +55,21 @@ afterAll(async () => {
 });
 
 describe('the service API the screens use: sites, backups, browsing, restores, downloads', () => {
-  const url = () => `sftp://${harness.sshd!.shell.username}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`;
+  // The site's folder relative to the login's home (/~/…), as the wizard writes it by default.
+  const url = () => `sftp://${harness.sshd!.shell.username}@127.0.0.1:${harness.sshd!.port}/~/${placed.remotePath.replace(`${harness.sshd!.shell.home}/`, '')}`;
   let snapshot: string;
 
   it('identifies the server for the user to confirm, and saves a destination and a site without leaking a secret', async () => {
     const seen = await ok('server:identify', { url: url(), password: harness.sshd!.shell.password });
     expect(seen).toEqual({ kind: 'ssh-host-key', fingerprint: harness.sshd!.hostKeyFingerprint });
+    const unconfirmed = await call('server:folders', { url: url(), password: harness.sshd!.shell.password });
+    expect(unconfirmed.error?.code).toBe('HOST_KEY_UNKNOWN');
+    const homeListing = await ok('server:folders', { url: url(), password: harness.sshd!.shell.password, hostKey: seen.fingerprint });
+    expect(homeListing).toMatchObject({ path: harness.sshd!.shell.home, wordpress: false });
+    expect(homeListing.folders).toContain('sites');
+    const site = await ok('server:folders', { url: url(), password: harness.sshd!.shell.password, hostKey: seen.fingerprint, path: placed.remotePath });
+    expect(site).toMatchObject({ path: placed.remotePath, wordpress: true });
+    expect(site.folders).toEqual(expect.arrayContaining(['wp-admin', 'wp-content', 'wp-includes']));
     const dest = await ok('destination:save', { name: 'Local', url: join(work, 'repo'), passphrase });
     expect(dest).toMatchObject({ created: true, destination: { name: 'Local', hasPassphrase: true } });
     const tooLong = await call('site:save', { name: 'x'.repeat(41), url: url(), destination: 'Local' });

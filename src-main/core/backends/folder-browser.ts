@@ -1,0 +1,60 @@
+import { posix } from 'node:path';
+import type { FileEntryWithStats, SFTPWrapper } from 'ssh2';
+import { FileType } from 'basic-ftp';
+import type { ConnectionSecrets } from './connection';
+import { DEFAULT_CONNECTION } from './connection';
+import { connectFtp } from './ftp-backend';
+import { describeLocation, parseLocation } from './location';
+import { call } from './sftp-io';
+import { connectSsh } from './sftp-backend';
+
+export interface FolderListing {
+  /** The folder listed, absolute where the server says so. */
+  path: string;
+  folders: string[];
+  /** It holds wp-config.php: a WordPress site's folder. */
+  wordpress: boolean;
+}
+
+/**
+ * Lists the folders of one folder on a server, for the wizard's folder picker. The server
+ * must present the host key or certificate the user already confirmed. An empty path is the
+ * login's home.
+ */
+export async function listServerFolders(url: string, secrets: ConnectionSecrets, path: string, timeoutSeconds = 30): Promise<FolderListing> {
+  const location = parseLocation(url);
+  if (location.kind === 'local') throw new Error('Only servers are browsed.');
+  if (location.kind === 'sftp') {
+    const { client } = await connectSsh(location, secrets, { timeoutSeconds });
+    try {
+      const sftp = await call<SFTPWrapper>((cb) => client.sftp(cb));
+      const absolute = await call<string>((cb) => sftp.realpath(path || '.', cb));
+      const entries = await call<FileEntryWithStats[]>((cb) => sftp.readdir(absolute, cb));
+      return {
+        path: absolute,
+        folders: entries.filter((e) => e.attrs.isDirectory() && e.filename !== '.' && e.filename !== '..').map((e) => e.filename).sort(),
+        wordpress: entries.some((e) => e.filename === 'wp-config.php'),
+      };
+    } finally {
+      client.end();
+    }
+  }
+  const client = await connectFtp(
+    { host: location.host, port: location.port, username: location.username, secure: location.kind === 'ftps' },
+    secrets,
+    { ...DEFAULT_CONNECTION, timeoutSeconds },
+    undefined,
+    describeLocation(location),
+  );
+  try {
+    const absolute = path ? path : await client.pwd();
+    const entries = await client.list(absolute);
+    return {
+      path: posix.normalize(absolute),
+      folders: entries.filter((e) => e.type === FileType.Directory && e.name !== '.' && e.name !== '..').map((e) => e.name).sort(),
+      wordpress: entries.some((e) => e.name === 'wp-config.php'),
+    };
+  } finally {
+    client.close();
+  }
+}
