@@ -13,7 +13,7 @@ export class JobsState {
         const { id, kind, title, progress } = event.payload;
         const known = this.jobs.find((j) => j.id === id);
         if (known) known.progress = progress;
-        else this.jobs = [...this.jobs, { id, kind, title, status: 'running', started: new Date().toISOString(), finished: null, progress, error: null, result: null }];
+        else this.jobs = [...this.jobs, { id, kind, title, status: 'running', started: new Date().toISOString(), finished: null, progress, error: null, result: null, log: [] }];
       } else if (event.name === 'job:finished') {
         const job = event.payload;
         this.jobs = this.jobs.some((j) => j.id === job.id) ? this.jobs.map((j) => (j.id === job.id ? job : j)) : [...this.jobs, job];

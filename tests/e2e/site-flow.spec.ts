@@ -137,6 +137,16 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await expect(changes).toContainText('1 added · ');
     await app.go('Activity');
     await expect(page.getByRole('table')).toContainText('Back up Client A');
+    await page.getByRole('row').filter({ hasText: 'Back up Client A' }).getByText('Log').click();
+    await expect(page.getByRole('row').filter({ hasText: 'Back up Client A' })).toContainText('succeeded');
     await app.screenshot('12-activity');
+
+    // The theme is a saved preference.
+    await page.getByRole('combobox', { name: 'Theme' }).selectOption('dark');
+    await app.go('Sites');
+    await expect(card.getByTestId('last-backup')).toContainText('1 snapshot');
+    await app.screenshot('13-sites-dark');
+    await page.reload();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '../contract/operations';
 import { ActivityCounter, alertForJob, staleSites } from './desktop-alerts';
 
-const job = (over: Partial<Job>): Job => ({ id: '1', kind: 'backup', title: 'Back up Client A', status: 'succeeded', started: '', finished: '', progress: null, error: null, result: null, ...over });
+const job = (over: Partial<Job>): Job => ({ id: '1', kind: 'backup', title: 'Back up Client A', status: 'succeeded', started: '', finished: '', progress: null, error: null, result: null, log: [], ...over });
 
 describe('desktop alerts', () => {
   it('notifies failed jobs only, with the error message', () => {

@@ -6,6 +6,8 @@
 export const operationNames = [
   'app:info',
   'keychain:status',
+  'preferences:get',
+  'preferences:set',
   'destination:list',
   'destination:save',
   'destination:remove',

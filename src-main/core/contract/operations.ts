@@ -48,6 +48,8 @@ export const jobSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   /** What the job produced, for the screen that started it (a snapshot id, a restore report). */
   result: z.record(z.string(), z.unknown()).nullable(),
+  /** The job's log: each phase as it began, and how it ended. */
+  log: z.array(z.object({ time: z.string(), message: z.string() })),
 });
 export type Job = z.infer<typeof jobSchema>;
 
@@ -162,6 +164,16 @@ export const operations = {
     summary: 'Whether the OS keychain can store secrets, probed now.',
     input: noInput,
     output: keychainStatusSchema,
+  },
+  'preferences:get': {
+    summary: "The user's preferences (the theme).",
+    input: noInput,
+    output: z.object({ theme: z.enum(['system', 'light', 'dark']) }),
+  },
+  'preferences:set': {
+    summary: "Saves the user's preferences.",
+    input: z.object({ theme: z.enum(['system', 'light', 'dark']) }).strict(),
+    output: z.object({ theme: z.enum(['system', 'light', 'dark']) }),
   },
   'destination:list': {
     summary: 'Saved destinations, with which secrets are stored (never the secrets).',

@@ -26,12 +26,13 @@ export class JobRunner {
   start(kind: Job['kind'], title: string, work: (context: JobContext) => Promise<void>): string {
     const id = randomUUID();
     const controller = new AbortController();
-    const job: Job = { id, kind, title, status: 'running', started: new Date().toISOString(), finished: null, progress: null, error: null, result: null };
+    const job: Job = { id, kind, title, status: 'running', started: new Date().toISOString(), finished: null, progress: null, error: null, result: null, log: [{ time: new Date().toISOString(), message: 'started' }] };
     const done = (async () => {
       try {
         await work({
           signal: controller.signal,
           onProgress: (progress) => {
+            if (progress.phase !== job.progress?.phase) job.log.push({ time: new Date().toISOString(), message: progress.phase });
             job.progress = progress;
             this.events.emit({ name: 'job:progress', payload: { id, kind, title, progress } });
           },
@@ -46,6 +47,7 @@ export class JobRunner {
         job.error = error instanceof ApiError ? error.toPayload() : errorPayloadOf(error);
       } finally {
         job.finished = new Date().toISOString();
+        job.log.push({ time: job.finished, message: job.error ? `${job.status}: ${job.error.message}` : job.status });
         this.events.emit({ name: 'job:finished', payload: { ...job } });
       }
     })();

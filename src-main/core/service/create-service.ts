@@ -58,6 +58,17 @@ export function createService(ctx: ServiceContext): ServiceHandlers {
       return status;
     },
 
+    async 'preferences:get'() {
+      return { theme: ctx.settings.data.preferences.theme };
+    },
+
+    async 'preferences:set'({ theme }) {
+      await ctx.settings.update((draft) => {
+        draft.preferences.theme = theme;
+      });
+      return { theme };
+    },
+
     async 'destination:list'() {
       const destinations = await Promise.all(
         ctx.destinations.list().map(async (d) => ({

@@ -90,6 +90,10 @@ describe('the service API the screens use: sites, backups, browsing, restores, d
     const { jobId } = await ok('backup:run', { site: 'API Site' });
     const job = await jobDone(jobId);
     expect(job).toMatchObject({ status: 'succeeded', kind: 'backup' });
+    const log = job.log.map((line: { message: string }) => line.message);
+    expect(log[0]).toBe('started');
+    expect(log.at(-1)).toBe('succeeded');
+    expect(log.length).toBeGreaterThan(2);
     snapshot = job.result.snapshot;
     const { snapshots } = await ok('repo:snapshots', { destination: 'Local', site: 'API Site' });
     expect(snapshots.map((s: { id: string }) => s.id)).toEqual([snapshot]);
