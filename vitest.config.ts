@@ -1,3 +1,4 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,7 +8,18 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src-main/**/*.spec.ts', 'src-renderer/**/*.spec.ts', 'tests/unit/**/*.spec.ts'],
+          exclude: ['src-renderer/**/*.component.spec.ts'],
           environment: 'node',
+        },
+      },
+      {
+        // Svelte components in a DOM (happy-dom), with their real logic and a fake API.
+        plugins: [svelte({ configFile: './svelte.config.js' })],
+        resolve: { conditions: ['browser'] },
+        test: {
+          name: 'unit-components',
+          include: ['src-renderer/**/*.component.spec.ts'],
+          environment: 'happy-dom',
         },
       },
       {
