@@ -11,6 +11,7 @@ export const operationNames = [
   'destination:list',
   'destination:save',
   'destination:remove',
+  'destination:changePassphrase',
   'server:identify',
   'server:folders',
   'site:list',

@@ -198,6 +198,11 @@ export const operations = {
     input: z.object({ name: z.string() }).strict(),
     output: z.object({ removed: z.boolean() }),
   },
+  'destination:changePassphrase': {
+    summary: "Changes a destination repository's passphrase (the current one is asked, to prove it); no data is re-encrypted.",
+    input: z.object({ name: z.string(), current: z.string(), next: z.string().min(8, 'A repository passphrase has at least 8 characters.') }).strict(),
+    output: z.object({ keyId: z.string() }),
+  },
   'server:identify': {
     summary: 'Connects once and returns what the server presents (SSH host key, TLS certificate) for the user to confirm.',
     input: z.object({ url: z.string(), password: z.string().optional(), identityFile: z.string().nullable().optional(), timeoutSeconds: z.number().int().positive().default(30) }).strict(),

@@ -22,6 +22,7 @@ import type { ServiceContext } from './create-service';
 type SiteHandlerNames =
   | 'destination:save'
   | 'destination:remove'
+  | 'destination:changePassphrase'
   | 'server:identify'
   | 'server:folders'
   | 'site:list'
@@ -147,6 +148,22 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
     async 'destination:remove'({ name }) {
       await ctx.destinations.remove(name);
       return { removed: true };
+    },
+
+    async 'destination:changePassphrase'({ name, current, next }) {
+      const { backend } = await ctx.destinations.open(name);
+      try {
+        const repo = await Repository.open(backend, current, { loadIndex: false }).catch((error: unknown) => {
+          throw error instanceof ApiError && error.code === 'AUTH_FAILED' ? new ApiError('AUTH_FAILED', 'The current passphrase is not right; nothing was changed.') : error;
+        });
+        // New key first, then the keychain, then the old key: a failure on the way leaves a working passphrase.
+        const keyId = await repo.addKey(next);
+        await ctx.destinations.save(ctx.destinations.find(name)!, { passphrase: next });
+        await backend.delete(`keys/${repo.keyId}`);
+        return { keyId };
+      } finally {
+        await backend.close();
+      }
     },
 
     async 'server:identify'({ url, password, identityFile, timeoutSeconds }) {

@@ -156,6 +156,17 @@ describe('the service API the screens use: sites, backups, browsing, restores, d
     expect(tree['wp-content/index.php']).toBe((await describeTree(placed.diskPath))['wp-content/index.php']);
   });
 
+  it('changes a repository passphrase only when the current one is given, and keeps the keychain in step', async () => {
+    const wrong = await call('destination:changePassphrase', { name: 'Local', current: 'not it at all', next: 'a brand new passphrase' });
+    expect(wrong.error?.code).toBe('AUTH_FAILED');
+    expect(JSON.stringify(wrong)).not.toContain('not it at all');
+    await ok('destination:changePassphrase', { name: 'Local', current: passphrase, next: 'a brand new passphrase' });
+    const { snapshots } = await ok('repo:snapshots', { destination: 'Local', site: 'API Site' });
+    expect(snapshots.length).toBeGreaterThan(0);
+    const old = await call('destination:changePassphrase', { name: 'Local', current: passphrase, next: 'yet another passphrase' });
+    expect(old.error?.code).toBe('AUTH_FAILED');
+  });
+
   it('hands out a one-time download link that streams a .zip the standard unzip reads', async () => {
     const started = await ok('download:start', { destination: 'Local', snapshot, paths: ['wp-content/themes'], format: 'zip' });
     expect(started).toMatchObject({ jobId: null, fileName: 'themes.zip' });
