@@ -118,7 +118,6 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
 
   return {
     async 'destination:save'({ name, url, password, passphrase, ...settings }) {
-      const location = parseLocation(url);
       const existing = ctx.destinations.find(name);
       await ctx.destinations.save({ ...existing, name, url, ...settings }, { password, passphrase });
       const opened = await ctx.destinations.open(name);
@@ -134,7 +133,6 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
       } finally {
         await opened.backend.close();
       }
-      void location;
       const d = ctx.destinations.find(name)!;
       return {
         created,
@@ -325,6 +323,7 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
         return { url: null, jobId, fileName };
       }
       const id = randomBytes(24).toString('base64url');
+      for (const [key, pending] of downloads) if (pending.expires < Date.now()) downloads.delete(key);
       downloads.set(id, { destination, snapshot, format, options, fileName, expires: Date.now() + 5 * 60_000 });
       return { url: `/api/download/${id}`, jobId: null, fileName };
     },

@@ -86,8 +86,9 @@ export class RestoreIncompleteError extends ApiError {
   }
 }
 
-async function* readFileBlobs(repo: Repository, node: FileNode): AsyncGenerator<Buffer> {
-  for (const blob of node.content) yield await repo.readBlob(blob);
+/** One file's content from the repository, read ahead. */
+function readFileBlobs(repo: Repository, node: FileNode): AsyncGenerator<Buffer> {
+  return new ContentStream(repo, [node]).file(node);
 }
 
 async function localHash(repo: Repository, node: FileNode): Promise<string> {
