@@ -18,6 +18,7 @@ import {
   repairCommand,
   snapshotsCommand,
 } from './commands/repository';
+import { runDueCommand } from './commands/run-due';
 import { serveCommand } from './commands/serve';
 import { siteCommand } from './commands/site';
 import { processOutput, type CliOutput } from './output';
@@ -44,6 +45,7 @@ const commands: Readonly<Record<string, Command>> = {
   repair: repairCommand,
   destination: destinationCommand,
   site: siteCommand,
+  'run-due': runDueCommand,
 };
 
 /** Runs one `sitevault` invocation and returns its exit code. */

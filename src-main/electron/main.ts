@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { EVENT_CHANNEL } from '../core/contract/names';
 import { openCore } from '../core/open-core';
 import { startDesktopIntegration } from './desktop';
+import { startScheduler } from '../core/automation/scheduler';
 import { registerServiceHandlers, senderIsWindow } from './ipc-handlers';
 import { applySecurityRestrictions, secureWebPreferences } from './security';
 
@@ -73,6 +74,7 @@ async function start(): Promise<void> {
   );
   core.events.subscribe((event) => mainWindow?.webContents.send(EVENT_CHANNEL, event));
   startDesktopIntegration(core, focusMainWindow);
+  startScheduler(core, { onError: (error) => console.error('scheduler:', error) });
   mainWindow = createMainWindow();
   app.on('activate', focusMainWindow);
 }

@@ -46,7 +46,9 @@ export interface ServeProcess {
 export function startServe(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<ServeProcess> {
   assertBuilt();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The app's scheduler would back up saved sites on its own 30 s after start; tests that
+    // count snapshots need a fixed history, so it is off unless a test turns it on.
+    const child = spawn(process.execPath, [CLI, 'serve'], { env: { SITEVAULT_SCHEDULER: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

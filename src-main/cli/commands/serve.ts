@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openCore } from '../../core/open-core';
+import { startScheduler } from '../../core/automation/scheduler';
 import { startHeadlessServer } from '../../server/headless-server';
 import { contentTypeOf, streamDownload } from '../../core/downloads/download';
 import { resolveSnapshot } from '../../core/engine/snapshots';
@@ -50,6 +51,8 @@ export async function serveCommand(args: string[], io: CliOutput): Promise<numbe
       };
     },
   });
+  // SITEVAULT_SCHEDULER=off: a server that only serves (tests that need a fixed history use it).
+  const scheduler = process.env['SITEVAULT_SCHEDULER'] === 'off' ? null : startScheduler(core, { firstAfterMs: Number(process.env['SITEVAULT_SCHEDULER_START_MS'] ?? 30_000), onError: (error) => io.err(`scheduler: ${error instanceof Error ? error.message : String(error)}`) });
   io.out('SiteVault is running headless. Open this address in your browser:');
   io.out(`  ${server.url}`);
   io.out('The address holds a one-time access token: do not share it. Press Ctrl+C to stop.');
@@ -59,6 +62,7 @@ export async function serveCommand(args: string[], io: CliOutput): Promise<numbe
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  scheduler?.stop();
   await server.close();
   return EXIT_OK;
 }

@@ -108,6 +108,9 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
           exclude: { type: 'string', multiple: true, default: [] },
           'no-wordpress-excludes': { type: 'boolean', default: false },
           'reread-every': { type: 'string', default: '0' },
+          destination: { type: 'string' },
+          'files-at': { type: 'string' },
+          'db-every-hours': { type: 'string' },
         },
       });
       const name = positionals[0];
@@ -128,6 +131,7 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
         rereadEvery: Number(values['reread-every']),
       };
       for (const [key, value] of Object.entries(numbers)) if (!Number.isInteger(value) || value < 0) throw new UsageError(`${key} must be a whole number.`);
+      if (values.destination && !core.destinations.find(values.destination)) throw new UsageError(`No destination named ${values.destination} (see \`sitevault destination list\`).`);
       const saved = await store.save(
         {
           name,
@@ -141,6 +145,11 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
           wordpressExcludes: !values['no-wordpress-excludes'],
           database: parseDatabaseOption(values.db),
           passive: !values.active,
+          destination: values.destination ?? null,
+          schedule:
+            values['files-at'] || values['db-every-hours']
+              ? { files: { enabled: Boolean(values['files-at']), time: values['files-at'] ?? '02:00' }, database: { enabled: Boolean(values['db-every-hours']), everyHours: Number(values['db-every-hours'] ?? 6) } }
+              : null,
           ...numbers,
         },
         { password, keyPassphrase, dbPassword: secretFromEnv(env, values['db-password-env'], '--db-password-env') },

@@ -102,6 +102,10 @@ export const siteInfoSchema = z.object({
   hostKey: z.string().nullable(),
   tlsFingerprint: z.string().nullable(),
   databaseMode: z.enum(['auto', 'manual', 'none']),
+  /** In words ("files daily at 02:00, database every 6 hours"), or null when it has none. */
+  schedule: z.string().nullable(),
+  /** When the app's scheduler (or `run-due`) will next back it up. */
+  nextRun: z.string().nullable(),
   hasPassword: z.boolean(),
   hasKeyPassphrase: z.boolean(),
   hasDatabasePassword: z.boolean(),

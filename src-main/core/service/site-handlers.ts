@@ -3,6 +3,8 @@ import { isAbsolute } from 'node:path';
 import { ApiError } from '../contract/errors';
 import type { ServiceHandlers, SiteInfo } from '../contract/operations';
 import { parseLocation } from '../backends/location';
+import { effectiveSchedule, nextRun, type Schedule } from '../automation/schedule';
+import { Catalog } from '../automation/catalog';
 import { probeServerIdentity } from '../backends/trust-probe';
 import { listServerFolders } from '../backends/folder-browser';
 import type { DownloadFormat, DownloadOptions } from '../downloads/download';
@@ -82,10 +84,18 @@ async function siteInfo(store: SiteStore, site: Site): Promise<SiteInfo> {
     hostKey: site.hostKey,
     tlsFingerprint: site.tlsFingerprint,
     databaseMode: site.database.mode,
+    schedule: describeSchedule(effectiveSchedule(site)),
+    nextRun: nextRun(effectiveSchedule(site), new Date())?.toISOString() ?? null,
     hasPassword: await store.has(site.name, 'password'),
     hasKeyPassphrase: await store.has(site.name, 'keyPassphrase'),
     hasDatabasePassword: await store.has(site.name, 'dbPassword'),
   };
+}
+
+function describeSchedule(schedule: Schedule | null): string | null {
+  if (!schedule) return null;
+  const parts = [schedule.files.enabled ? `files daily at ${schedule.files.time}` : null, schedule.database.enabled ? `database every ${schedule.database.everyHours} hours` : null].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : null;
 }
 
 async function secretsOf(store: SiteStore, name: string) {
@@ -218,8 +228,13 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
         const opening = openDestinationRepository(ctx, destination);
         opening.catch(() => {});
         try {
+          const started = new Date().toISOString();
           const { id, snapshot } = await backupSite(opening, site, await secretsOf(store, site.name), { scope, signal, onProgress });
           setResult({ snapshot: id, files: snapshot.stats.files, bytes: snapshot.stats.bytes, warnings: snapshot.warnings.length });
+          // A backup made now counts for the schedule: the next scheduled one comes at the next slot.
+          const catalog = await Catalog.open(ctx.dataDir);
+          catalog.record({ site: site.name, kind: scope, started, finished: new Date().toISOString(), status: 'succeeded', snapshot: id, error: null, removed: 0 });
+          await catalog.save();
         } finally {
           const repo = await opening.catch(() => null);
           await repo?.backend.close();

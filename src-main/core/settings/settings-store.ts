@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
+import { scheduleSchema } from '../automation/schedule';
 import { ApiError } from '../contract/errors';
 
 export const SETTINGS_VERSION = 1;
@@ -62,6 +63,12 @@ export const siteSchema = z.object({
   passive: z.boolean().default(true),
   /** FTP: read every file again every N backups (coarse FTP times can hide an edit); 0 = never. */
   rereadEvery: z.number().int().nonnegative().default(0),
+  /** null: the default for its environment (production: files daily, database every 6 hours; staging: none). */
+  schedule: scheduleSchema.nullable().default(null),
+  /** Grandfather-father-son, applied after scheduled backups (the seeds' 12 daily, 3 monthly, 1 yearly). */
+  retention: z
+    .object({ daily: z.number().int().nonnegative(), weekly: z.number().int().nonnegative(), monthly: z.number().int().nonnegative(), yearly: z.number().int().nonnegative() })
+    .default({ daily: 12, weekly: 0, monthly: 3, yearly: 1 }),
 });
 export type Site = z.infer<typeof siteSchema>;
 

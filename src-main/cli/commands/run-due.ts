@@ -1,0 +1,39 @@
+import { parseArgs } from 'node:util';
+import { Catalog } from '../../core/automation/catalog';
+import { runDue } from '../../core/automation/run-due';
+import { openCore } from '../../core/open-core';
+import { openDestinationRepository } from '../../core/service/site-handlers';
+import { SiteStore } from '../../core/sites/site-store';
+import type { CliOutput } from '../output';
+import { EXIT_ERROR, EXIT_OK, UsageError } from '../usage';
+import { siteSecrets } from './site';
+
+/** `sitevault run-due [--now ISO] [--dry-run] [--json]`: everything due now, for cron or systemd. */
+export async function runDueCommand(args: string[], io: CliOutput, env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { now: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const now = values.now ? new Date(values.now) : new Date();
+  if (Number.isNaN(now.getTime())) throw new UsageError(`--now is not an ISO 8601 time: ${values.now}`);
+  const core = await openCore({ shell: 'cli', env });
+  const store = new SiteStore(core.settings, core.secrets);
+  const catalog = await Catalog.open(core.dataDir);
+  const report = await runDue({
+    sites: store.list(),
+    secretsOf: (name) => siteSecrets(store, name),
+    openRepository: (destination) => openDestinationRepository(core, destination),
+    catalog,
+    now,
+    dryRun: values['dry-run'],
+    onLine: values.json ? undefined : (line) => io.out(line),
+  });
+  if (values.json) io.out(JSON.stringify(report));
+  else {
+    if (report.due.length === 0) io.out('Nothing is due.');
+    else if (values['dry-run']) for (const d of report.due) io.out(`due: ${d.site} (${d.kind})`);
+    for (const s of report.skipped) io.out(`skipped: ${s.site}: ${s.reason}`);
+  }
+  return report.runs.some((r) => r.status === 'failed') ? EXIT_ERROR : EXIT_OK;
+}
