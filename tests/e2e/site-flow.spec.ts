@@ -59,13 +59,17 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await expect(wizard.panel.getByText(`Now ${placed.remotePath}.`)).toBeVisible();
     await wizard.next();
     await wizard.chooseDestination('Offsite FTPS');
+    await wizard.panel.getByLabel('Keep daily').fill('14');
+    await app.screenshot('06-wizard-schedule');
     await wizard.next();
-    await app.screenshot('06-wizard-review');
+    await expect(wizard.panel.getByRole('definition').filter({ hasText: 'files daily at 02:00, database every 6 hours' })).toBeVisible();
+    await expect(wizard.panel.getByRole('definition').filter({ hasText: '14 daily, 0 weekly, 3 monthly, 1 yearly' })).toBeVisible();
+    await app.screenshot('07-wizard-review');
     await wizard.save();
     await expect(page.getByTestId('wordpress')).toHaveText('detected, table prefix wp_');
     await expect(page.getByTestId('database')).toContainText(`${placed.database}`);
     await expect(page.getByTestId('database')).toContainText('reachable');
-    await app.screenshot('07-wizard-detected');
+    await app.screenshot('08-wizard-detected');
     await wizard.panel.getByRole('button', { name: 'Done' }).click();
     const settings = await readFile(join(home, 'settings.json'), 'utf8');
     expect(settings).not.toContain(sshd.shell.password);
@@ -74,6 +78,7 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     // Back up now.
     const card = page.getByRole('listitem', { name: 'Client A' });
     await expect(card.getByTestId('last-backup')).toHaveText('Never backed up.');
+    await expect(card.getByTestId('schedule')).toContainText('(files daily at 02:00, database every 6 hours) to Offsite FTPS');
     await card.getByRole('button', { name: 'Back up now' }).click();
     await expect(card.getByTestId('last-backup')).toContainText('files and database', { timeout: 120_000 });
     await expect(card.getByTestId('last-backup')).toContainText('1 snapshot');

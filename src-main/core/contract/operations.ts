@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Envelope } from './errors';
+import { scheduleSchema } from '../automation/schedule';
 import type { EventName, MethodName, OperationName } from './names';
 
 export const appInfoSchema = z.object({
@@ -233,6 +234,11 @@ export const operations = {
         environment: z.enum(['production', 'staging']).default('production'),
         destination: z.string().min(1, 'Choose where its backups go.'),
         database: z.enum(['auto', 'none']).default('auto'),
+        /** null: the default for its kind (production: files daily 02:00, database every 6 h; staging: none). */
+        schedule: scheduleSchema.nullable().default(null),
+        retention: z
+          .object({ daily: z.number().int().min(0).max(365), weekly: z.number().int().min(0).max(104), monthly: z.number().int().min(0).max(120), yearly: z.number().int().min(0).max(50) })
+          .default({ daily: 12, weekly: 0, monthly: 3, yearly: 1 }),
         password: z.string().optional(),
         keyPassphrase: z.string().optional(),
       })
