@@ -39,6 +39,12 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await expect(destinations.saved).toContainText('Offsite FTPS is ready: a new encrypted repository was created there');
     await app.screenshot('03-destinations');
 
+    // A default retention for new sites, in Settings.
+    await app.go('Settings');
+    await page.getByRole('form', { name: 'Default retention' }).getByLabel('Keep daily').fill('14');
+    await page.getByRole('form', { name: 'Default retention' }).getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('status')).toHaveText('Saved: new sites start with this retention.');
+
     // The site, through the wizard: a name checked as it is typed, the host key confirmed.
     await app.go('Sites');
     await page.getByRole('button', { name: 'Add a site' }).click();
@@ -59,7 +65,7 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await expect(wizard.panel.getByText(`Now ${placed.remotePath}.`)).toBeVisible();
     await wizard.next();
     await wizard.chooseDestination('Offsite FTPS');
-    await wizard.panel.getByLabel('Keep daily').fill('14');
+    await expect(wizard.panel.getByLabel('Keep daily')).toHaveValue('14');
     await app.screenshot('06-wizard-schedule');
     await wizard.next();
     await expect(wizard.panel.getByRole('definition').filter({ hasText: 'files daily at 02:00, database every 6 hours' })).toBeVisible();

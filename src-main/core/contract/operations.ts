@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Envelope } from './errors';
 import { scheduleSchema } from '../automation/schedule';
+import { retentionSchema } from '../settings/retention';
 import type { EventName, MethodName, OperationName } from './names';
 
 export const appInfoSchema = z.object({
@@ -26,6 +27,8 @@ export const keychainStatusSchema = z.object({
 export type KeychainStatus = z.infer<typeof keychainStatusSchema>;
 
 const noInput = z.object({}).strict();
+
+export const preferencesSchema = z.object({ theme: z.enum(['system', 'light', 'dark']), defaultRetention: retentionSchema });
 
 export const progressSchema = z.object({
   phase: z.string(),
@@ -171,14 +174,14 @@ export const operations = {
     output: keychainStatusSchema,
   },
   'preferences:get': {
-    summary: "The user's preferences (the theme).",
+    summary: "The user's preferences: the theme and a new site's default retention.",
     input: noInput,
-    output: z.object({ theme: z.enum(['system', 'light', 'dark']) }),
+    output: preferencesSchema,
   },
   'preferences:set': {
-    summary: "Saves the user's preferences.",
-    input: z.object({ theme: z.enum(['system', 'light', 'dark']) }).strict(),
-    output: z.object({ theme: z.enum(['system', 'light', 'dark']) }),
+    summary: "Saves some of the user's preferences; returns them all.",
+    input: preferencesSchema.partial().strict(),
+    output: preferencesSchema,
   },
   'destination:list': {
     summary: 'Saved destinations, with which secrets are stored (never the secrets).',
@@ -236,9 +239,7 @@ export const operations = {
         database: z.enum(['auto', 'none']).default('auto'),
         /** null: the default for its kind (production: files daily 02:00, database every 6 h; staging: none). */
         schedule: scheduleSchema.nullable().default(null),
-        retention: z
-          .object({ daily: z.number().int().min(0).max(365), weekly: z.number().int().min(0).max(104), monthly: z.number().int().min(0).max(120), yearly: z.number().int().min(0).max(50) })
-          .default({ daily: 12, weekly: 0, monthly: 3, yearly: 1 }),
+        retention: retentionSchema.optional(),
         password: z.string().optional(),
         keyPassphrase: z.string().optional(),
       })

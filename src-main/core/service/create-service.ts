@@ -59,14 +59,14 @@ export function createService(ctx: ServiceContext): ServiceHandlers {
     },
 
     async 'preferences:get'() {
-      return { theme: ctx.settings.data.preferences.theme };
+      return { ...ctx.settings.data.preferences };
     },
 
-    async 'preferences:set'({ theme }) {
+    async 'preferences:set'(changes) {
       await ctx.settings.update((draft) => {
-        draft.preferences.theme = theme;
+        draft.preferences = { ...draft.preferences, ...changes };
       });
-      return { theme };
+      return { ...ctx.settings.data.preferences };
     },
 
     async 'destination:list'() {

@@ -188,11 +188,16 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
       return { sites: await Promise.all(store.list().map((s) => siteInfo(store, s))) };
     },
 
-    async 'site:save'({ password, keyPassphrase, database, ...fields }) {
+    async 'site:save'({ password, keyPassphrase, database, retention, ...fields }) {
       if (!ctx.destinations.find(fields.destination)) throw new ApiError('NOT_FOUND', `No destination named ${fields.destination}.`);
       const existing = store.find(fields.name);
       const saved = await store.save(
-        { ...existing, ...fields, database: { mode: database, host: null, port: null, socket: null, name: null, user: null } },
+        {
+          ...existing,
+          ...fields,
+          retention: retention ?? existing?.retention ?? ctx.settings.data.preferences.defaultRetention,
+          database: { mode: database, host: null, port: null, socket: null, name: null, user: null },
+        },
         { password, keyPassphrase },
       );
       return { site: await siteInfo(store, saved) };

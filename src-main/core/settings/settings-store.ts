@@ -4,6 +4,7 @@ import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
 import { scheduleSchema } from '../automation/schedule';
+import { DEFAULT_RETENTION, retentionSchema } from './retention';
 import { ApiError } from '../contract/errors';
 
 export const SETTINGS_VERSION = 1;
@@ -66,9 +67,7 @@ export const siteSchema = z.object({
   /** null: the default for its environment (production: files daily, database every 6 hours; staging: none). */
   schedule: scheduleSchema.nullable().default(null),
   /** Grandfather-father-son, applied after scheduled backups (the seeds' 12 daily, 3 monthly, 1 yearly). */
-  retention: z
-    .object({ daily: z.number().int().nonnegative(), weekly: z.number().int().nonnegative(), monthly: z.number().int().nonnegative(), yearly: z.number().int().nonnegative() })
-    .default({ daily: 12, weekly: 0, monthly: 3, yearly: 1 }),
+  retention: retentionSchema.default(DEFAULT_RETENTION),
 });
 export type Site = z.infer<typeof siteSchema>;
 
@@ -78,8 +77,10 @@ export const settingsSchema = z.object({
   preferences: z
     .object({
       theme: z.enum(['system', 'light', 'dark']).default('system'),
+      /** What a new site's retention starts from (the seeds: 12 daily, 3 monthly, 1 yearly). */
+      defaultRetention: retentionSchema.default(DEFAULT_RETENTION),
     })
-    .default({ theme: 'system' }),
+    .default({ theme: 'system', defaultRetention: DEFAULT_RETENTION }),
   destinations: z.array(destinationSchema).default([]),
   sites: z.array(siteSchema).default([]),
 });

@@ -14,7 +14,7 @@ export class AppPage {
     await this.page.getByRole('heading', { name: 'Sites' }).waitFor();
   }
 
-  async go(section: 'Sites' | 'Destinations' | 'Activity' | 'About'): Promise<void> {
+  async go(section: 'Sites' | 'Destinations' | 'Activity' | 'Settings' | 'About'): Promise<void> {
     await this.nav.getByRole('button', { name: section }).click();
   }
 
