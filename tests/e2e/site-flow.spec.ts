@@ -114,13 +114,28 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await rm(join(placed.diskPath, 'wp-login.php'));
     await writeFile(join(placed.diskPath, 'wp-content', 'uploads', 'backdoor.php'), '<?php eval($_POST["x"]);');
     await rootSql(harness.mariadb!, "UPDATE wp_options SET option_value='Hacked' WHERE option_name='blogname'; DELETE FROM wp_posts WHERE ID = 1;", placed.database);
-    const damaged = withoutExcluded(await describeTree(placed.diskPath));
+    let damaged = withoutExcluded(await describeTree(placed.diskPath));
     const damagedRows = await rows();
 
-    // Restore: the preview first, then the restore, then the report.
-    await history.snapshots.first().click();
-    await page.getByRole('button', { name: 'Restore this snapshot…' }).click();
+    // A selection first: only index.php, from the history browser.
+    await history.select(['index.php']);
+    await page.getByRole('button', { name: 'Restore this file…' }).click();
     const restore = new RestorePage(page);
+    await expect(page.getByTestId('selection')).toHaveText('Only index.php (and what is inside).');
+    await restore.showChanges();
+    await expect(page.getByTestId('preview-upload')).toContainText('1 file to upload');
+    await restore.restoreNow();
+    await expect(restore.result.getByRole('heading', { name: 'The site is restored' })).toBeVisible({ timeout: 120_000 });
+    expect((await describeTree(placed.diskPath))['index.php']).toBe(original['index.php']);
+    expect((await describeTree(placed.diskPath))['wp-content/uploads/backdoor.php']).toBeDefined();
+    await appendFile(join(placed.diskPath, 'index.php'), '\n/* defaced */');
+    damaged = withoutExcluded(await describeTree(placed.diskPath));
+
+    // Restore: the preview first, then the restore, then the report.
+    await app.go('Sites');
+    await card.getByRole('button', { name: 'History' }).click();
+    await history.snapshots.last().click();
+    await page.getByRole('button', { name: 'Restore this snapshot…' }).click();
     await restore.showChanges();
     await expect(page.getByTestId('preview-upload')).toContainText('2 files to upload');
     await expect(page.getByTestId('preview-delete')).toContainText('1 file on the site is not in the snapshot: deleted by the restore');
@@ -140,7 +155,7 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     // The history now holds the two safety snapshots; the newest differs from the one before by the undo.
     await app.go('Sites');
     await card.getByRole('button', { name: 'History' }).click();
-    await expect(history.snapshots).toHaveCount(3);
+    await expect(history.snapshots).toHaveCount(4);
     await history.snapshots.first().click();
     await page.getByRole('button', { name: 'Compare with the one before' }).click();
     const changes = page.getByRole('region', { name: 'Changes since the snapshot before' });
