@@ -28,6 +28,8 @@ export interface OpenCoreOptions {
   secrets?: SecretStore;
   /** Desktop: where to save a download, asked with a native dialog in main. */
   chooseSavePath?: (suggestedName: string) => Promise<string | null>;
+  /** This process runs the app's scheduler (desktop, serve). */
+  schedulerActive?: boolean;
   /** Desktop: a folder to restore into, asked with a native dialog in main. */
   chooseFolder?: () => Promise<string | null>;
 }
@@ -46,6 +48,7 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
   const handlers = createService({
     chooseSavePath: options.chooseSavePath,
     chooseFolder: options.chooseFolder,
+    schedulerActive: options.schedulerActive ?? false,
     pendingDownloads,
     shell: options.shell,
     electronVersion: options.electronVersion ?? null,

@@ -50,6 +50,7 @@ async function start(): Promise<void> {
     core = await openCore({
       shell: 'electron',
       electronVersion: process.versions.electron ?? null,
+      schedulerActive: true,
       // The save location is chosen here, in main, never sent from the renderer.
       chooseSavePath: async (suggestedName) => {
         const options = { title: 'Save the download', defaultPath: join(app.getPath('downloads'), suggestedName) };

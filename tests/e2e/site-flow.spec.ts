@@ -84,7 +84,8 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     // Back up now.
     const card = page.getByRole('listitem', { name: 'Client A' });
     await expect(card.getByTestId('last-backup')).toHaveText('Never backed up.');
-    await expect(card.getByTestId('schedule')).toContainText('(files daily at 02:00, database every 6 hours) to Offsite FTPS');
+    // This server runs without its scheduler (fixed history for the test), and the card says so.
+    await expect(card.getByTestId('schedule')).toContainText('Scheduled (files daily at 02:00, database every 6 hours) to Offsite FTPS: this SiteVault does not run schedules');
     await card.getByRole('button', { name: 'Back up now' }).click();
     await expect(card.getByTestId('last-backup')).toContainText('files and database', { timeout: 120_000 });
     await expect(card.getByTestId('last-backup')).toContainText('1 snapshot');

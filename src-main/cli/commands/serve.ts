@@ -26,7 +26,9 @@ export async function serveCommand(args: string[], io: CliOutput): Promise<numbe
     io.err(`The app's screens are not built (${rendererDir} is missing). Run \`npm run build\` first.`);
     return EXIT_ERROR;
   }
-  const core = await openCore({ shell: 'headless' });
+  // SITEVAULT_SCHEDULER=off: a server that only serves (tests that need a fixed history use it).
+  const schedulerActive = process.env['SITEVAULT_SCHEDULER'] !== 'off';
+  const core = await openCore({ shell: 'headless', schedulerActive });
   const server = await startHeadlessServer({
     handlers: core.handlers,
     events: core.events,
@@ -51,8 +53,7 @@ export async function serveCommand(args: string[], io: CliOutput): Promise<numbe
       };
     },
   });
-  // SITEVAULT_SCHEDULER=off: a server that only serves (tests that need a fixed history use it).
-  const scheduler = process.env['SITEVAULT_SCHEDULER'] === 'off' ? null : startScheduler(core, { firstAfterMs: Number(process.env['SITEVAULT_SCHEDULER_START_MS'] ?? 30_000), onError: (error) => io.err(`scheduler: ${error instanceof Error ? error.message : String(error)}`) });
+  const scheduler = !schedulerActive ? null : startScheduler(core, { firstAfterMs: Number(process.env['SITEVAULT_SCHEDULER_START_MS'] ?? 30_000), onError: (error) => io.err(`scheduler: ${error instanceof Error ? error.message : String(error)}`) });
   io.out('SiteVault is running headless. Open this address in your browser:');
   io.out(`  ${server.url}`);
   io.out('The address holds a one-time access token: do not share it. Press Ctrl+C to stop.');

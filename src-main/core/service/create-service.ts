@@ -24,6 +24,8 @@ export interface ServiceContext {
   chooseSavePath?: (suggestedName: string) => Promise<string | null>;
   /** Desktop only: asks for a folder (a native dialog in main); null when cancelled. */
   chooseFolder?: () => Promise<string | null>;
+  /** Whether this process runs the scheduler (the "next run" shown is only true then). */
+  schedulerActive?: boolean;
   /** Headless only: downloads waiting for the browser to follow their one-time link. */
   pendingDownloads?: Map<string, PendingDownload>;
 }

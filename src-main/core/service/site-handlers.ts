@@ -75,7 +75,7 @@ async function withRepository<T>(ctx: ServiceContext, name: string, work: (repo:
   }
 }
 
-async function siteInfo(store: SiteStore, site: Site): Promise<SiteInfo> {
+async function siteInfo(store: SiteStore, site: Site, schedulerActive: boolean): Promise<SiteInfo> {
   return {
     name: site.name,
     url: site.url,
@@ -85,7 +85,7 @@ async function siteInfo(store: SiteStore, site: Site): Promise<SiteInfo> {
     tlsFingerprint: site.tlsFingerprint,
     databaseMode: site.database.mode,
     schedule: describeSchedule(effectiveSchedule(site)),
-    nextRun: nextRun(effectiveSchedule(site), new Date())?.toISOString() ?? null,
+    nextRun: schedulerActive ? (nextRun(effectiveSchedule(site), new Date())?.toISOString() ?? null) : null,
     hasPassword: await store.has(site.name, 'password'),
     hasKeyPassphrase: await store.has(site.name, 'keyPassphrase'),
     hasDatabasePassword: await store.has(site.name, 'dbPassword'),
@@ -185,7 +185,7 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
     },
 
     async 'site:list'() {
-      return { sites: await Promise.all(store.list().map((s) => siteInfo(store, s))) };
+      return { sites: await Promise.all(store.list().map((s) => siteInfo(store, s, ctx.schedulerActive ?? false))) };
     },
 
     async 'site:save'({ password, keyPassphrase, database, retention, ...fields }) {
@@ -200,7 +200,7 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
         },
         { password, keyPassphrase },
       );
-      return { site: await siteInfo(store, saved) };
+      return { site: await siteInfo(store, saved, ctx.schedulerActive ?? false) };
     },
 
     async 'site:remove'({ name }) {
