@@ -2,8 +2,8 @@ import { ApiError } from '../contract/errors';
 import { lockRepository } from '../engine/locks';
 import { prune } from '../engine/prune';
 import type { Repository } from '../engine/repository';
-import { applyRetention } from '../engine/retention';
-import { listSnapshots } from '../engine/snapshots';
+import { applyRetention, type RetentionDecision } from '../engine/retention';
+import { listSnapshots, type SnapshotWithId } from '../engine/snapshots';
 import type { Site } from '../settings/settings-store';
 import type { SiteSecrets } from '../sites/open-site';
 import { backupSite } from '../sites/site-backup';
@@ -34,13 +34,21 @@ export interface RunDueReport {
   pruned: string[];
 }
 
-/** Removes what the site's policy no longer keeps (safety snapshots age out on their own). */
+/** What a site's policy keeps and removes: GFS for its backups; safety snapshots age out after 30 days. */
+export function planRetention(snapshots: readonly SnapshotWithId[], retention: Site['retention'], now: Date): RetentionDecision {
+  const regular = snapshots.filter((s) => !s.tags.includes('safety'));
+  const safety = snapshots.filter((s) => s.tags.includes('safety'));
+  const expired = (s: SnapshotWithId) => now.getTime() - Date.parse(s.time) > SAFETY_KEPT_MS;
+  const decision = applyRetention(regular, retention);
+  return {
+    keep: [...decision.keep, ...safety.filter((s) => !expired(s)).map((snapshot) => ({ snapshot, reasons: ['safety snapshot (kept 30 days)'] }))],
+    remove: [...decision.remove, ...safety.filter(expired)],
+  };
+}
+
+/** Removes what the site's policy no longer keeps. */
 async function applySitePolicy(repo: Repository, site: Site, now: Date): Promise<number> {
-  const all = (await listSnapshots(repo)).filter((s) => s.site === site.name);
-  const regular = all.filter((s) => !s.tags.includes('safety'));
-  const expiredSafety = all.filter((s) => s.tags.includes('safety') && now.getTime() - Date.parse(s.time) > SAFETY_KEPT_MS);
-  const { remove } = applyRetention(regular, site.retention);
-  const doomed = [...remove, ...expiredSafety];
+  const doomed = planRetention((await listSnapshots(repo)).filter((s) => s.site === site.name), site.retention, now).remove;
   if (doomed.length === 0) return 0;
   const lock = await lockRepository(repo, 'forget', true);
   try {

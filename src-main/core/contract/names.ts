@@ -25,6 +25,7 @@ export const operationNames = [
   'snapshot:diff',
   'snapshot:search',
   'file:history',
+  'retention:preview',
   'restore:preview',
   'restore:run',
   'restore:toFolder',

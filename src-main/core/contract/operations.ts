@@ -302,6 +302,11 @@ export const operations = {
     input: destinationRef.extend({ site: z.string(), path: z.string().min(1) }).strict(),
     output: z.object({ versions: z.array(z.object({ snapshot: z.string(), time: z.string(), size: z.number(), mtime: z.number(), changed: z.boolean() })) }),
   },
+  'retention:preview': {
+    summary: "Which of a site's snapshots its retention policy keeps (and why) and which it will remove after the next scheduled backup.",
+    input: z.object({ site: z.string() }).strict(),
+    output: z.object({ keep: z.array(z.object({ id: z.string(), reasons: z.array(z.string()) })), remove: z.array(z.string()) }),
+  },
   'restore:preview': {
     summary: 'What restoring a snapshot to a site would upload, delete and replace; writes nothing.',
     input: restoreRequest,

@@ -1,4 +1,6 @@
+import { ApiError } from '../contract/errors';
 import type { ServiceHandlers } from '../contract/operations';
+import { planRetention } from '../automation/run-due';
 import type { Repository } from '../engine/repository';
 import { listSnapshots, resolveSnapshot } from '../engine/snapshots';
 import { diffTrees, findNode } from '../engine/tree-walk';
@@ -43,8 +45,18 @@ async function withRepository<T>(ctx: ServiceContext, name: string, work: (repo:
 }
 
 /** The history browser's questions: what changed, where a name is, how one file evolved. */
-export function historyHandlers(ctx: ServiceContext): Pick<ServiceHandlers, 'snapshot:diff' | 'snapshot:search' | 'file:history'> {
+export function historyHandlers(ctx: ServiceContext): Pick<ServiceHandlers, 'snapshot:diff' | 'snapshot:search' | 'file:history' | 'retention:preview'> {
   return {
+    async 'retention:preview'({ site: name }) {
+      const site = ctx.settings.data.sites.find((s) => s.name === name);
+      if (!site) throw new ApiError('NOT_FOUND', `No site named ${name}.`);
+      if (!site.destination) throw new ApiError('BAD_REQUEST', `${name} has no destination yet.`);
+      return withRepository(ctx, site.destination, async (repo) => {
+        const plan = planRetention((await listSnapshots(repo)).filter((s) => s.site === name), site.retention, new Date());
+        return { keep: plan.keep.map((k) => ({ id: k.snapshot.id, reasons: k.reasons })), remove: plan.remove.map((s) => s.id) };
+      });
+    },
+
     async 'snapshot:diff'({ destination, from, to }) {
       return withRepository(ctx, destination, async (repo) => {
         const [a, b] = await Promise.all([resolveSnapshot(repo, from), resolveSnapshot(repo, to)]);

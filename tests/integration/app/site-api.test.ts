@@ -167,6 +167,14 @@ describe('the service API the screens use: sites, backups, browsing, restores, d
     expect(old.error?.code).toBe('AUTH_FAILED');
   });
 
+  it('previews what the retention policy keeps and removes', async () => {
+    const plan = await ok('retention:preview', { site: 'API Site' });
+    expect(plan.remove).toEqual([]);
+    const reasons = Object.fromEntries(plan.keep.map((k: { id: string; reasons: string[] }) => [k.id, k.reasons]));
+    expect(reasons[snapshot]).toEqual(expect.arrayContaining(['daily', 'monthly', 'yearly']));
+    expect(Object.values(reasons)).toContainEqual(['safety snapshot (kept 30 days)']);
+  });
+
   it('hands out a one-time download link that streams a .zip the standard unzip reads', async () => {
     const started = await ok('download:start', { destination: 'Local', snapshot, paths: ['wp-content/themes'], format: 'zip' });
     expect(started).toMatchObject({ jobId: null, fileName: 'themes.zip' });
