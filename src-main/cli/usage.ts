@@ -50,13 +50,17 @@ Commands:
   site add NAME --url sftp://user@host:port/abs/path|ftp://…|ftps://… [--password-env VAR | --identity FILE]
          [--host-key SHA256:…|--accept-new-host-key] [--ca FILE|--tls-fingerprint SHA256:…]
          [--db auto|none|mysql://user@host:port/dbname] [--db-password-env VAR] [--staging] [--exclude PATTERN]... [--destination NAME]
+         [--copy-to NAME]   (a second destination each new snapshot is copied to)
          [--files-at HH:MM] [--db-every-hours N]   (production default: files 02:00, database every 6 h)
          [--no-wordpress-excludes] [--timeout S] [--max-retries N] [--max-connections N] [--active] [--reread-every N]
   site list [--json] | site show NAME [--json] | site remove NAME
   site test NAME [--json]     Connects; reports shell, WordPress, database and exclusions.
   run-due [--now ISO8601] [--dry-run] [--json]
-         Runs every scheduled backup that is due (a missed one runs once), applies each site's
-         retention, prunes each destination at most weekly. For cron or a systemd timer.
+         Runs every scheduled backup that is due (a missed one runs once), reads back a sample
+         of what each wrote, applies each site's retention, copies to its second destination,
+         prunes each destination at most weekly, runs the scheduled check (weekly, reading 5%
+         of the data by default) and sends the email report when one is set. For cron or a
+         systemd timer; exits 1 when a backup failed or a check found damage.
   help                    Show this help.
 
 REPO is a local folder, sftp://user@host:port/path, ftp://user@host:port/path,

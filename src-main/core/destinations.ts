@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { ApiError } from './contract/errors';
 import type { Backend } from './backends/backend';
 import { parseLocation, type Location } from './backends/location';
 import { openBackend } from './backends/open-backend';
+import { SharedBackends } from './backends/shared-backend';
 import type { SecretStore } from './secrets/keychain';
 import { destinationSchema, type Destination, type SettingsStore } from './settings/settings-store';
 
@@ -22,6 +24,8 @@ export interface DestinationSecrets {
  * cannot store a secret, saving fails and says so; nothing falls back to plain text.
  */
 export class Destinations {
+  readonly #shared = new SharedBackends();
+
   constructor(
     private readonly settings: SettingsStore,
     private readonly secrets: SecretStore,
@@ -68,18 +72,19 @@ export class Destinations {
     if (!destination) throw new ApiError('NOT_FOUND', `No destination named ${name}.`);
     const location = parseLocation(destination.url);
     const read = (secret: DestinationSecret) => this.secrets.read(secretAccount(name, secret)).then((v) => v ?? undefined);
-    const backend = openBackend(
-      location,
-      {
-        password: await read('password'),
-        keyPassphrase: await read('keyPassphrase'),
-        identityFile: destination.identityFile ?? undefined,
-        hostKey: destination.hostKey ?? undefined,
-        caFile: destination.caFile ?? undefined,
-        tlsFingerprint: destination.tlsFingerprint ?? undefined,
-      },
-      { timeoutSeconds: destination.timeoutSeconds, maxRetries: destination.maxRetries, maxConnections: destination.maxConnections, passive: destination.passive },
-    );
+    const secrets = {
+      password: await read('password'),
+      keyPassphrase: await read('keyPassphrase'),
+      identityFile: destination.identityFile ?? undefined,
+      hostKey: destination.hostKey ?? undefined,
+      caFile: destination.caFile ?? undefined,
+      tlsFingerprint: destination.tlsFingerprint ?? undefined,
+    };
+    const settings = { timeoutSeconds: destination.timeoutSeconds, maxRetries: destination.maxRetries, maxConnections: destination.maxConnections, passive: destination.passive };
+    const open = () => openBackend(location, secrets, settings);
+    // With a connection limit, jobs share one pool so the limit holds across them.
+    const key = createHash('sha256').update(JSON.stringify([destination, secrets])).digest('hex');
+    const backend = destination.maxConnections > 0 ? this.#shared.lease(name, key, open) : open();
     return { backend, passphrase: (await read('passphrase')) ?? null, location };
   }
 }

@@ -1,5 +1,6 @@
 import type { AppInfo, ServiceHandlers } from './contract/operations';
 import { Destinations } from './destinations';
+import { Catalog } from './automation/catalog';
 import { JobRunner } from './jobs/job-runner';
 import { resolveDataDir } from './paths';
 import { keychainServiceName, OsKeychain, type SecretStore } from './secrets/keychain';
@@ -30,6 +31,8 @@ export interface OpenCoreOptions {
   chooseSavePath?: (suggestedName: string) => Promise<string | null>;
   /** This process runs the app's scheduler (desktop, serve). */
   schedulerActive?: boolean;
+  /** The app (desktop, serve): jobs are kept in the catalog and interrupted ones come back after a restart. */
+  keepJobHistory?: boolean;
   /** Desktop: a folder to restore into, asked with a native dialog in main. */
   chooseFolder?: () => Promise<string | null>;
 }
@@ -43,7 +46,13 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
   const secrets = options.secrets ?? new OsKeychain(keychainServiceName(dataDir, isDefaultProfile));
   const events = new EventBus();
   const destinations = new Destinations(settings, secrets);
-  const jobs = new JobRunner(events);
+  const catalog = new Catalog(dataDir);
+  const jobs = new JobRunner(events, {
+    maxConcurrent: () => settings.data.preferences.maxConcurrentJobs,
+    // Only the app keeps the job history: a CLI command must not mark the app's running jobs as interrupted.
+    history: options.keepJobHistory ? { loadJobs: async () => (await catalog.read()).jobs, recordJob: (job) => catalog.recordJob(job) } : undefined,
+  });
+  await jobs.loadHistory();
   const pendingDownloads = new Map<string, PendingDownload>();
   const handlers = createService({
     chooseSavePath: options.chooseSavePath,

@@ -51,6 +51,7 @@ async function start(): Promise<void> {
       shell: 'electron',
       electronVersion: process.versions.electron ?? null,
       schedulerActive: true,
+      keepJobHistory: true,
       // The save location is chosen here, in main, never sent from the renderer.
       chooseSavePath: async (suggestedName) => {
         const options = { title: 'Save the download', defaultPath: join(app.getPath('downloads'), suggestedName) };

@@ -5,17 +5,19 @@ import { startFtpd, type FtpdInfo } from './ftpd';
 import { startKeyring, type KeyringInfo } from './keyring';
 import { startMariadb, type MariadbInfo } from './mariadb';
 import { stopPid } from './processes';
+import { AIOSMTPD_MODULE, startSmtpd, SYSTEM_PYTHON, type SmtpdInfo } from './smtpd';
 import { startSshd, type SshdInfo } from './sshd';
 import { requirePrograms, requireRoot } from './system';
 
-export type ServiceName = 'sshd' | 'ftpd' | 'mariadb' | 'keyring';
-export const ALL_SERVICES: readonly ServiceName[] = ['sshd', 'ftpd', 'mariadb', 'keyring'];
+export type ServiceName = 'sshd' | 'ftpd' | 'mariadb' | 'keyring' | 'smtpd';
+export const ALL_SERVICES: readonly ServiceName[] = ['sshd', 'ftpd', 'mariadb', 'keyring', 'smtpd'];
 
 const PROGRAMS: Readonly<Record<ServiceName, readonly string[]>> = {
   sshd: ['/usr/sbin/sshd', 'ssh-keygen', 'useradd', 'chpasswd'],
   ftpd: ['/usr/sbin/pure-ftpd', 'pure-pw', 'openssl', 'useradd'],
   mariadb: ['/usr/sbin/mariadbd', 'mariadb-install-db', 'mariadb', 'mysqldump', 'php'],
   keyring: ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon'],
+  smtpd: [SYSTEM_PYTHON, AIOSMTPD_MODULE, 'openssl'],
 };
 
 /** Everything a test needs to reach the harness's servers. Written to `harness.json`. */
@@ -25,6 +27,7 @@ export interface HarnessInfo {
   ftpd?: FtpdInfo;
   mariadb?: MariadbInfo;
   keyring?: KeyringInfo;
+  smtpd?: SmtpdInfo;
   /** Environment for processes that use the keychain (the CLI, the headless server). */
   env: Record<string, string>;
 }
@@ -48,8 +51,9 @@ export async function startHarness(services: readonly ServiceName[] = ALL_SERVIC
       services.includes('ftpd') ? startFtpd(stateDir) : undefined,
       services.includes('mariadb') ? startMariadb(stateDir) : undefined,
       services.includes('keyring') ? startKeyring(stateDir) : undefined,
+      services.includes('smtpd') ? startSmtpd(stateDir) : undefined,
     ]);
-    [info.sshd, info.ftpd, info.mariadb, info.keyring] = started;
+    [info.sshd, info.ftpd, info.mariadb, info.keyring, info.smtpd] = started;
     if (info.keyring) info.env['DBUS_SESSION_BUS_ADDRESS'] = info.keyring.dbusAddress;
   } catch (error) {
     await stopHarness(info);
@@ -64,6 +68,7 @@ export async function stopHarness(info: HarnessInfo, options: { keepState?: bool
     info.sshd?.daemon.pid,
     info.ftpd?.daemon.pid,
     info.mariadb?.daemon.pid,
+    info.smtpd?.daemon.pid,
     ...(info.keyring?.daemons.map((daemon) => daemon.pid) ?? []),
   ].filter((pid): pid is number => pid !== undefined);
   await Promise.all(pids.map((pid) => stopPid(pid)));

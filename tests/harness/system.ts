@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, existsSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** Each program the harness runs, and the Debian package that provides it. */
 export const REQUIRED_PROGRAMS: Readonly<Record<string, string>> = {
   '/usr/sbin/sshd': 'openssh-server',
+  '/usr/lib/python3/dist-packages/aiosmtpd/__init__.py': 'python3-aiosmtpd',
   'ssh-keygen': 'openssh-client',
   sshpass: 'sshpass',
   '/usr/sbin/pure-ftpd': 'pure-ftpd',
@@ -29,7 +30,7 @@ export const REQUIRED_PROGRAMS: Readonly<Record<string, string>> = {
 };
 
 export const APT_INSTALL_HINT =
-  'apt-get install -y openssh-server sshpass pure-ftpd mariadb-server gnome-keyring libsecret-tools dbus chromium rsync lftp restic unzip php-cli';
+  'apt-get install -y openssh-server sshpass pure-ftpd mariadb-server gnome-keyring libsecret-tools dbus chromium rsync lftp restic unzip php-cli python3-aiosmtpd';
 
 function isExecutable(path: string): boolean {
   try {
@@ -41,7 +42,8 @@ function isExecutable(path: string): boolean {
 }
 
 export function findProgram(name: string): string | null {
-  if (name.includes('/')) return isExecutable(name) ? name : null;
+  // A Python module is "installed" when its file is there (it is imported, not run).
+  if (name.includes('/')) return isExecutable(name) || (name.endsWith('.py') && existsSync(name)) ? name : null;
   const dirs = (process.env['PATH'] ?? '').split(delimiter).concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin']);
   for (const dir of dirs) {
     const candidate = join(dir, name);

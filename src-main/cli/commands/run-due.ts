@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { emailRunReport } from '../../core/alerts/run-report';
 import { Catalog } from '../../core/automation/catalog';
 import { runDue } from '../../core/automation/run-due';
 import { openCore } from '../../core/open-core';
@@ -6,7 +7,6 @@ import { openDestinationRepository } from '../../core/service/site-handlers';
 import { SiteStore } from '../../core/sites/site-store';
 import type { CliOutput } from '../output';
 import { EXIT_ERROR, EXIT_OK, UsageError } from '../usage';
-import { siteSecrets } from './site';
 
 /** `sitevault run-due [--now ISO] [--dry-run] [--json]`: everything due now, for cron or systemd. */
 export async function runDueCommand(args: string[], io: CliOutput, env: NodeJS.ProcessEnv): Promise<number> {
@@ -19,21 +19,31 @@ export async function runDueCommand(args: string[], io: CliOutput, env: NodeJS.P
   if (Number.isNaN(now.getTime())) throw new UsageError(`--now is not an ISO 8601 time: ${values.now}`);
   const core = await openCore({ shell: 'cli', env });
   const store = new SiteStore(core.settings, core.secrets);
-  const catalog = await Catalog.open(core.dataDir);
+  const preferences = core.settings.data.preferences;
   const report = await runDue({
     sites: store.list(),
-    secretsOf: (name) => siteSecrets(store, name),
+    secretsOf: (name) => store.secretsOf(name),
     openRepository: (destination) => openDestinationRepository(core, destination),
-    catalog,
+    catalog: new Catalog(core.dataDir),
+    verification: preferences.verification,
     now,
     dryRun: values['dry-run'],
     onLine: values.json ? undefined : (line) => io.out(line),
   });
-  if (values.json) io.out(JSON.stringify(report));
+  let email: string = 'off';
+  if (!values['dry-run']) {
+    email = await emailRunReport(preferences.email, core.secrets, report).catch((error: unknown) => {
+      io.err((error as Error).message);
+      return 'failed';
+    });
+  }
+  if (values.json) io.out(JSON.stringify({ ...report, email }));
   else {
-    if (report.due.length === 0) io.out('Nothing is due.');
+    if (report.due.length === 0 && report.checks.length === 0) io.out('Nothing is due.');
     else if (values['dry-run']) for (const d of report.due) io.out(`due: ${d.site} (${d.kind})`);
     for (const s of report.skipped) io.out(`skipped: ${s.site}: ${s.reason}`);
+    if (email === 'sent') io.out('Email report sent.');
   }
-  return report.runs.some((r) => r.status === 'failed') ? EXIT_ERROR : EXIT_OK;
+  const failed = report.runs.some((r) => r.status === 'failed') || report.checks.some((c) => !c.ok) || email === 'failed';
+  return failed ? EXIT_ERROR : EXIT_OK;
 }

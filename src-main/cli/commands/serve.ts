@@ -28,7 +28,7 @@ export async function serveCommand(args: string[], io: CliOutput): Promise<numbe
   }
   // SITEVAULT_SCHEDULER=off: a server that only serves (tests that need a fixed history use it).
   const schedulerActive = process.env['SITEVAULT_SCHEDULER'] !== 'off';
-  const core = await openCore({ shell: 'headless', schedulerActive });
+  const core = await openCore({ shell: 'headless', schedulerActive, keepJobHistory: true });
   const server = await startHeadlessServer({
     handlers: core.handlers,
     events: core.events,

@@ -25,8 +25,8 @@ export function parseDatabaseOption(value: string): Site['database'] {
   };
 }
 
-export async function siteSecrets(store: SiteStore, name: string) {
-  return { password: await store.secret(name, 'password'), keyPassphrase: await store.secret(name, 'keyPassphrase'), dbPassword: await store.secret(name, 'dbPassword') };
+export function siteSecrets(store: SiteStore, name: string) {
+  return store.secretsOf(name);
 }
 
 /** `sitevault site add|list|show|remove|test`. */
@@ -109,6 +109,7 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
           'no-wordpress-excludes': { type: 'boolean', default: false },
           'reread-every': { type: 'string', default: '0' },
           destination: { type: 'string' },
+          'copy-to': { type: 'string' },
           'files-at': { type: 'string' },
           'db-every-hours': { type: 'string' },
         },
@@ -131,7 +132,10 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
         rereadEvery: Number(values['reread-every']),
       };
       for (const [key, value] of Object.entries(numbers)) if (!Number.isInteger(value) || value < 0) throw new UsageError(`${key} must be a whole number.`);
-      if (values.destination && !core.destinations.find(values.destination)) throw new UsageError(`No destination named ${values.destination} (see \`sitevault destination list\`).`);
+      for (const name of [values.destination, values['copy-to']]) {
+        if (name && !core.destinations.find(name)) throw new UsageError(`No destination named ${name} (see \`sitevault destination list\`).`);
+      }
+      if (values['copy-to'] && values['copy-to'] === values.destination) throw new UsageError('--copy-to must name another destination than --destination.');
       const saved = await store.save(
         {
           name,
@@ -146,6 +150,7 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
           database: parseDatabaseOption(values.db),
           passive: !values.active,
           destination: values.destination ?? null,
+          copyTo: values['copy-to'] ?? null,
           schedule:
             values['files-at'] || values['db-every-hours']
               ? { files: { enabled: Boolean(values['files-at']), time: values['files-at'] ?? '02:00' }, database: { enabled: Boolean(values['db-every-hours']), everyHours: Number(values['db-every-hours'] ?? 6) } }

@@ -9,8 +9,10 @@ export interface Alert {
 /** The notification for a finished job, if it deserves one: failures only. */
 export function alertForJob(job: Job): Alert | null {
   if (job.status !== 'failed') return null;
-  const what = job.kind === 'backup' ? 'Backup failed' : job.kind === 'restore' ? 'Restore failed' : job.kind === 'verify' ? 'Verification found a problem' : `${job.title} failed`;
-  return { title: `${what}: ${job.title.replace(/^(Back up|Restore|Check) /, '')}`, body: job.error?.message ?? 'No details.' };
+  const subject = job.title.replace(/^(Scheduled backup of|Scheduled check of|Back up|Restore|Check|Copy|Test restore from) /, '');
+  if (job.error?.code === 'DAMAGE_FOUND') return { title: `Damage found: ${subject}`, body: job.error.message };
+  const what = { backup: 'Backup failed', restore: 'Restore failed', verify: 'Verification failed', replicate: 'Copy to the second destination failed', download: 'Download failed', prune: 'Prune failed' }[job.kind];
+  return { title: `${what}: ${subject}`, body: job.error?.message ?? 'No details.' };
 }
 
 /**

@@ -1,76 +1,69 @@
 import { ApiError } from '../contract/errors';
-import { lockRepository } from '../engine/locks';
+import { checkRepository } from '../engine/check';
 import { prune } from '../engine/prune';
+import type { ProgressListener } from '../engine/progress';
 import type { Repository } from '../engine/repository';
-import { applyRetention, type RetentionDecision } from '../engine/retention';
-import { listSnapshots, type SnapshotWithId } from '../engine/snapshots';
+import type { VerificationPreferences } from '../settings/preferences';
 import type { Site } from '../settings/settings-store';
 import type { SiteSecrets } from '../sites/open-site';
-import { backupSite } from '../sites/site-backup';
+import type { JobRequest } from '../jobs/job-runner';
 import type { Catalog, CatalogRun } from './catalog';
 import { dueNow, effectiveSchedule } from './schedule';
+import { runSiteBackup, type BackupRunReport } from './site-backup-run';
+
+export { planRetention } from './site-backup-run';
 
 const PRUNE_EVERY_MS = 7 * 86_400_000;
-/** Safety snapshots (taken before restores) are kept this long, outside the GFS policy. */
-const SAFETY_KEPT_MS = 30 * 86_400_000;
 
 export interface RunDueDeps {
   sites: Site[];
   secretsOf: (site: string) => Promise<SiteSecrets>;
   openRepository: (destination: string) => Promise<Repository>;
   catalog: Catalog;
+  verification: VerificationPreferences;
   now: Date;
   dryRun?: boolean;
   onLine?: (line: string) => void;
-  /** Runs one backup; the app passes one that runs it as a job (progress on screen). */
-  runBackup?: (site: Site, kind: 'both' | 'files' | 'database', run: () => Promise<string>) => Promise<string>;
+  /** Runs one piece of work; the app passes one that runs it as a job (queue, progress on screen). */
+  asJob?: <T>(spec: { kind: 'backup' | 'verify'; title: string; site: string | null; request: JobRequest }, work: (context: { signal?: AbortSignal; onProgress?: ProgressListener }) => Promise<T>) => Promise<T>;
+}
+
+export interface ScheduledCheck {
+  destination: string;
+  ok: boolean;
+  snapshots: number;
+  packsRead: number;
+  problems: string[];
+  error: string | null;
 }
 
 export interface RunDueReport {
   now: string;
   due: Array<{ site: string; kind: 'both' | 'files' | 'database' }>;
   skipped: Array<{ site: string; reason: string }>;
-  runs: CatalogRun[];
+  runs: Array<CatalogRun & { report: BackupRunReport | null }>;
   pruned: string[];
+  checks: ScheduledCheck[];
 }
 
-/** What a site's policy keeps and removes: GFS for its backups; safety snapshots age out after 30 days. */
-export function planRetention(snapshots: readonly SnapshotWithId[], retention: Site['retention'], now: Date): RetentionDecision {
-  const regular = snapshots.filter((s) => !s.tags.includes('safety'));
-  const safety = snapshots.filter((s) => s.tags.includes('safety'));
-  const expired = (s: SnapshotWithId) => now.getTime() - Date.parse(s.time) > SAFETY_KEPT_MS;
-  const decision = applyRetention(regular, retention);
-  return {
-    keep: [...decision.keep, ...safety.filter((s) => !expired(s)).map((snapshot) => ({ snapshot, reasons: ['safety snapshot (kept 30 days)'] }))],
-    remove: [...decision.remove, ...safety.filter(expired)],
-  };
-}
-
-/** Removes what the site's policy no longer keeps. */
-async function applySitePolicy(repo: Repository, site: Site, now: Date): Promise<number> {
-  const doomed = planRetention((await listSnapshots(repo)).filter((s) => s.site === site.name), site.retention, now).remove;
-  if (doomed.length === 0) return 0;
-  const lock = await lockRepository(repo, 'forget', true);
-  try {
-    for (const s of doomed) await repo.backend.delete(`snapshots/${s.id}`);
-  } finally {
-    await lock.release();
-  }
-  return doomed.length;
-}
+const direct: NonNullable<RunDueDeps['asJob']> = (_spec, work) => work({});
 
 /**
  * Runs everything that is due now: scheduled backups (files and database together when both
- * are due), then the site's retention policy, then a prune of each destination at most once
- * a week. One site's failure is recorded and the others still run.
+ * are due), each with its read-back sample, its site's retention policy and its copy to the
+ * second destination; then a prune of each destination at most once a week; then the
+ * scheduled full check of each destination whose turn it is. One site's failure is recorded
+ * and the others still run.
  */
 export async function runDue(deps: RunDueDeps): Promise<RunDueReport> {
   const { now, catalog } = deps;
   const say = deps.onLine ?? (() => {});
-  const report: RunDueReport = { now: now.toISOString(), due: [], skipped: [], runs: [], pruned: [] };
+  const asJob = deps.asJob ?? direct;
+  const report: RunDueReport = { now: now.toISOString(), due: [], skipped: [], runs: [], pruned: [], checks: [] };
   const touched = new Set<string>();
+  const state = await catalog.read();
   for (const site of deps.sites) {
-    const due = dueNow(effectiveSchedule(site), catalog.lastRuns(site.name), now);
+    const due = dueNow(effectiveSchedule(site), state.sites[site.name] ?? {}, now);
     const wantDatabase = due.database && site.database.mode !== 'none';
     if (!due.files && !wantDatabase) continue;
     if (!site.destination) {
@@ -80,38 +73,36 @@ export async function runDue(deps: RunDueDeps): Promise<RunDueReport> {
     const kind = due.files && wantDatabase ? 'both' : due.files ? 'files' : 'database';
     report.due.push({ site: site.name, kind });
     if (deps.dryRun) continue;
-    const started = new Date().toISOString();
-    const run: CatalogRun = { site: site.name, kind, started: now.toISOString(), finished: started, status: 'failed', snapshot: null, error: null, removed: 0 };
+    const run: RunDueReport['runs'][number] = { site: site.name, kind, started: now.toISOString(), finished: now.toISOString(), status: 'failed', snapshot: null, error: null, removed: 0, report: null };
     say(`${site.name}: backing up (${kind === 'both' ? 'files and database' : kind})`);
-    let repo: Repository | null = null;
     try {
-      const opened = await deps.openRepository(site.destination);
-      repo = opened;
-      const backUp = async () => (await backupSite(opened, site, await deps.secretsOf(site.name), { scope: kind, time: now })).id;
-      const id = deps.runBackup ? await deps.runBackup(site, kind, backUp) : await backUp();
-      run.snapshot = id;
-      run.status = 'succeeded';
-      run.removed = await applySitePolicy(repo, site, now);
+      const result = await asJob({ kind: 'backup', title: `Scheduled backup of ${site.name}`, site: site.name, request: { op: 'backup:run', input: { site: site.name, scope: kind } } }, ({ signal, onProgress }) =>
+        runSiteBackup(deps, site, { kind, time: now, applyPolicy: true, signal, onProgress }),
+      );
+      Object.assign(run, { status: 'succeeded', snapshot: result.snapshot, removed: result.removed, report: result });
       touched.add(site.destination);
-      say(`${site.name}: snapshot ${id.slice(0, 8)}${run.removed ? `, ${run.removed} old snapshots removed by its policy` : ''}`);
+      if (site.copyTo) touched.add(site.copyTo);
+      const copied = result.replication ? `, ${result.replication.copied} copied to ${result.replication.destination}` : '';
+      say(`${site.name}: snapshot ${result.snapshot.slice(0, 8)}${result.removed ? `, ${result.removed} old snapshots removed by its policy` : ''}${copied}`);
     } catch (error) {
       run.error = error instanceof Error ? error.message : String(error);
+      run.report = ((error as { report?: BackupRunReport }).report ?? null);
       say(`${site.name}: FAILED: ${run.error}`);
     } finally {
-      await repo?.backend.close();
       run.finished = new Date().toISOString();
-      catalog.record(run);
       report.runs.push(run);
-      await catalog.save();
     }
   }
+  if (deps.dryRun) return report;
   for (const destination of touched) {
-    const state = (catalog.data.destinations[destination] ??= { lastPrune: null });
-    if (state.lastPrune && now.getTime() - Date.parse(state.lastPrune) < PRUNE_EVERY_MS) continue;
+    const last = (await catalog.read()).destinations[destination]?.lastPrune;
+    if (last && now.getTime() - Date.parse(last) < PRUNE_EVERY_MS) continue;
     const repo = await deps.openRepository(destination);
     try {
       await prune(repo);
-      state.lastPrune = now.toISOString();
+      await catalog.update((data) => {
+        (data.destinations[destination] ??= { lastPrune: null, lastCheck: null }).lastPrune = now.toISOString();
+      });
       report.pruned.push(destination);
       say(`${destination}: pruned`);
     } catch (error) {
@@ -119,8 +110,46 @@ export async function runDue(deps: RunDueDeps): Promise<RunDueReport> {
     } finally {
       await repo.backend.close();
     }
-    await catalog.save();
   }
+  await runScheduledChecks(deps, report, asJob);
   return report;
 }
 
+/** The weekly (by default) full check of every destination a site uses, reading back a share of the data. */
+async function runScheduledChecks(deps: RunDueDeps, report: RunDueReport, asJob: NonNullable<RunDueDeps['asJob']>): Promise<void> {
+  const { verification, now, catalog } = deps;
+  if (verification.checkEveryDays <= 0) return;
+  const destinations = new Set(deps.sites.flatMap((s) => [s.destination, s.copyTo]).filter((d): d is string => d !== null));
+  const state = await catalog.read();
+  for (const destination of destinations) {
+    const last = state.destinations[destination]?.lastCheck;
+    if (last && now.getTime() - Date.parse(last) < verification.checkEveryDays * 86_400_000 - 3_600_000) continue;
+    const check: ScheduledCheck = { destination, ok: false, snapshots: 0, packsRead: 0, problems: [], error: null };
+    deps.onLine?.(`${destination}: checking (reading ${verification.readDataPercent}% of the data)`);
+    try {
+      await asJob({ kind: 'verify', title: `Scheduled check of ${destination}`, site: null, request: { op: 'repo:check', input: { destination, readDataPercent: verification.readDataPercent } } }, async ({ onProgress }) => {
+        const repo = await deps.openRepository(destination);
+        try {
+          const result = await checkRepository(repo, { readDataPercent: verification.readDataPercent, onProgress });
+          Object.assign(check, { snapshots: result.snapshots, packsRead: result.packsRead, problems: result.damage.map((d) => `${d.kind} ${d.id}: ${d.message}`), ok: result.damage.length === 0 });
+        } finally {
+          await repo.backend.close();
+        }
+        if (!check.ok) throw Object.assign(new Error(`${check.problems.length} problems found in ${destination}, first: ${check.problems[0]}`), { code: 'DAMAGE_FOUND' });
+      });
+    } catch (error) {
+      if (check.ok || check.problems.length === 0) check.error = error instanceof Error ? error.message : String(error);
+    }
+    await catalog.recordVerification({
+      kind: 'scheduled-check',
+      destination,
+      snapshot: null,
+      time: now.toISOString(),
+      ok: check.ok && !check.error,
+      summary: check.error ? `the check could not run: ${check.error}` : `${check.snapshots} snapshots, ${check.packsRead} packs read back (${verification.readDataPercent}%)`,
+      problems: check.problems,
+    });
+    deps.onLine?.(`${destination}: ${check.ok ? 'no problems' : check.error ? `check failed: ${check.error}` : `DAMAGE: ${check.problems.length} problems, first: ${check.problems[0]}`}`);
+    report.checks.push(check);
+  }
+}

@@ -1,3 +1,4 @@
+import { emailRunReport } from '../alerts/run-report';
 import type { Core } from '../open-core';
 import { openDestinationRepository } from '../service/site-handlers';
 import { SiteStore } from '../sites/site-store';
@@ -7,7 +8,8 @@ import { runDue } from './run-due';
 /**
  * The app's own scheduler: while SiteVault runs (window open or in the tray, or headless), it
  * looks every minute for what is due, so a backup missed while the laptop slept runs soon
- * after it wakes or the app starts. Scheduled backups run as jobs, with progress on screen.
+ * after it wakes or the app starts. Scheduled work runs as queued jobs (behind what the user
+ * asked for), with progress on screen; the email report goes out when configured.
  */
 export function startScheduler(core: Core, options: { everyMs?: number; firstAfterMs?: number; onError?: (error: unknown) => void } = {}): { stop(): void } {
   let running = false;
@@ -16,23 +18,25 @@ export function startScheduler(core: Core, options: { everyMs?: number; firstAft
     if (running) return;
     running = true;
     try {
-      await runDue({
+      const report = await runDue({
         sites: store.list(),
-        secretsOf: async (name) => ({ password: await store.secret(name, 'password'), keyPassphrase: await store.secret(name, 'keyPassphrase'), dbPassword: await store.secret(name, 'dbPassword') }),
+        secretsOf: (name) => store.secretsOf(name),
         openRepository: (destination) => openDestinationRepository(core, destination),
-        catalog: await Catalog.open(core.dataDir),
+        catalog: new Catalog(core.dataDir),
+        verification: core.settings.data.preferences.verification,
         now: new Date(),
-        runBackup: async (site, kind, run) => {
-          let snapshot = '';
-          const id = core.jobs.start('backup', `Scheduled backup of ${site.name}`, async ({ setResult }) => {
-            snapshot = await run();
-            setResult({ snapshot, kind });
+        asJob: async (spec, work) => {
+          let output: Awaited<ReturnType<typeof work>> | undefined;
+          const id = core.jobs.start({ ...spec, priority: 'scheduled' }, async ({ signal, onProgress, setResult }) => {
+            output = await work({ signal, onProgress });
+            if (output && typeof output === 'object') setResult(output as Record<string, unknown>);
           });
           const job = await core.jobs.wait(id);
-          if (job.status !== 'succeeded') throw new Error(job.error?.message ?? 'The scheduled backup did not finish.');
-          return snapshot;
+          if (job.status !== 'succeeded') throw Object.assign(new Error(job.error?.message ?? `${spec.title} did not finish.`), { code: job.error?.code });
+          return output as Awaited<ReturnType<typeof work>>;
         },
       });
+      await emailRunReport(core.settings.data.preferences.email, core.secrets, report).catch((error: unknown) => options.onError?.(error));
     } catch (error) {
       options.onError?.(error);
     } finally {

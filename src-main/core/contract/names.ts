@@ -33,10 +33,17 @@ export const operationNames = [
   'repo:check',
   'job:list',
   'job:cancel',
+  'job:resume',
+  'replication:run',
+  'snapshot:copies',
+  'verify:testRestore',
+  'verify:history',
+  'email:save',
+  'email:test',
 ] as const;
 export type OperationName = (typeof operationNames)[number];
 
-export const eventNames = ['keychain:changed', 'job:progress', 'job:finished'] as const;
+export const eventNames = ['keychain:changed', 'job:progress', 'job:changed', 'job:finished'] as const;
 export type EventName = (typeof eventNames)[number];
 
 /** `'site:testConnection'` becomes the client method `siteTestConnection`. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Envelope } from './errors';
 import { scheduleSchema } from '../automation/schedule';
 import { retentionSchema } from '../settings/retention';
+import { emailPreferencesSchema, verificationPreferencesSchema } from '../settings/preferences';
 import type { EventName, MethodName, OperationName } from './names';
 
 export const appInfoSchema = z.object({
@@ -28,7 +29,13 @@ export type KeychainStatus = z.infer<typeof keychainStatusSchema>;
 
 const noInput = z.object({}).strict();
 
-export const preferencesSchema = z.object({ theme: z.enum(['system', 'light', 'dark']), defaultRetention: retentionSchema });
+export const preferencesSchema = z.object({
+  theme: z.enum(['system', 'light', 'dark']),
+  defaultRetention: retentionSchema,
+  maxConcurrentJobs: z.number().int().min(1).max(8),
+  verification: verificationPreferencesSchema,
+  email: emailPreferencesSchema,
+});
 
 export const progressSchema = z.object({
   phase: z.string(),
@@ -45,7 +52,16 @@ export const jobSchema = z.object({
   id: z.string(),
   kind: z.enum(['backup', 'restore', 'download', 'verify', 'prune', 'replicate']),
   title: z.string(),
-  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  /** queued: waiting for a free slot (limits: all jobs, one per site); interrupted: the app stopped while it ran. */
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
+  /** The site the job works on (at most one job per site runs at a time). */
+  site: z.string().nullable().default(null),
+  /** Whether `job:resume` can run it again from where it stopped (interrupted or failed). */
+  resumable: z.boolean().default(false),
+  resumedFrom: z.string().nullable().default(null),
+  resumedBy: z.string().nullable().default(null),
+  /** How the job is started again on resume: an operation and its input (never a secret). */
+  request: z.object({ op: z.string(), input: z.record(z.string(), z.unknown()) }).nullable().default(null),
   started: z.string(),
   finished: z.string().nullable(),
   progress: progressSchema.nullable(),
@@ -103,6 +119,8 @@ export const siteInfoSchema = z.object({
   url: z.string(),
   environment: z.enum(['production', 'staging']),
   destination: z.string().nullable(),
+  /** The second destination its snapshots are copied to, if any. */
+  copyTo: z.string().nullable(),
   hostKey: z.string().nullable(),
   tlsFingerprint: z.string().nullable(),
   databaseMode: z.enum(['auto', 'manual', 'none']),
@@ -153,6 +171,16 @@ export const restorePreviewSchema = z.object({
   database: z.object({ name: z.string(), replaceTables: z.array(z.string()), otherTables: z.array(z.string()).nullable() }).nullable(),
   url: z.object({ from: z.string(), to: z.string() }).nullable(),
   wpConfig: z.string().nullable(),
+});
+
+export const verificationSchema = z.object({
+  kind: z.enum(['after-backup', 'scheduled-check', 'test-restore']),
+  destination: z.string(),
+  snapshot: z.string().nullable(),
+  time: z.string(),
+  ok: z.boolean(),
+  summary: z.string(),
+  problems: z.array(z.string()),
 });
 
 interface OperationSpec {
@@ -236,6 +264,7 @@ export const operations = {
         ...connectionFields,
         environment: z.enum(['production', 'staging']).default('production'),
         destination: z.string().min(1, 'Choose where its backups go.'),
+        copyTo: z.string().nullable().default(null),
         database: z.enum(['auto', 'none']).default('auto'),
         /** null: the default for its kind (production: files daily 02:00, database every 6 h; staging: none). */
         schedule: scheduleSchema.nullable().default(null),
@@ -330,14 +359,49 @@ export const operations = {
     output: z.object({ url: z.string().nullable(), jobId: z.string().nullable(), fileName: z.string() }),
   },
   'job:list': {
-    summary: 'Running and finished jobs of this session.',
+    summary: 'Queued, running and finished jobs, with the history kept from earlier sessions.',
     input: noInput,
     output: z.object({ jobs: z.array(jobSchema) }),
   },
   'job:cancel': {
-    summary: 'Asks a running job to stop.',
+    summary: 'Asks a running job to stop, or takes a queued one off the queue.',
     input: z.object({ id: z.string() }).strict(),
     output: z.object({ cancelled: z.boolean() }),
+  },
+  'job:resume': {
+    summary: 'Starts an interrupted or failed job again from where it stopped (a backup reuses what it uploaded; a restore follows its journal).',
+    input: z.object({ id: z.string() }).strict(),
+    output: z.object({ jobId: z.string() }),
+  },
+  'replication:run': {
+    summary: "Copies a site's snapshots that its second destination lacks (only missing data travels), as a job.",
+    input: z.object({ site: z.string() }).strict(),
+    output: z.object({ jobId: z.string() }),
+  },
+  'snapshot:copies': {
+    summary: "Which of a site's snapshots also exist on its second destination (by the id of the original).",
+    input: z.object({ site: z.string() }).strict(),
+    output: z.object({ copyTo: z.string().nullable(), copies: z.array(z.string()), error: z.string().nullable() }),
+  },
+  'verify:testRestore': {
+    summary: 'Restores a snapshot into a temporary folder and checks every file against it (and imports the dump into the scratch database, when one is set), as a job; the result is kept.',
+    input: destinationRef.extend({ snapshot: z.string() }).strict(),
+    output: z.object({ jobId: z.string() }),
+  },
+  'verify:history': {
+    summary: 'Verifications kept in the catalog (read-back samples, scheduled checks, test restores), newest first.',
+    input: z.object({ destination: z.string().nullable().default(null) }).strict(),
+    output: z.object({ verifications: z.array(verificationSchema) }),
+  },
+  'email:save': {
+    summary: 'Saves the email report settings; the SMTP password goes to the keychain.',
+    input: emailPreferencesSchema.extend({ password: z.string().optional() }).strict(),
+    output: z.object({ email: emailPreferencesSchema, hasPassword: z.boolean() }),
+  },
+  'email:test': {
+    summary: 'Sends a test message with the saved email settings.',
+    input: noInput,
+    output: z.object({ sent: z.boolean() }),
   },
 } as const satisfies Record<OperationName, OperationSpec>;
 
@@ -345,6 +409,8 @@ export const operations = {
 export const events = {
   'keychain:changed': keychainStatusSchema,
   'job:progress': z.object({ id: z.string(), kind: jobSchema.shape.kind, title: z.string(), progress: progressSchema }),
+  /** A job was queued, started or resumed. */
+  'job:changed': jobSchema,
   'job:finished': jobSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 

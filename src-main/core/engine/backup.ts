@@ -48,6 +48,8 @@ export interface BackupOptions {
 export interface BackupResult {
   id: string;
   snapshot: Snapshot;
+  /** The packs this backup wrote (or took over from an interrupted one), for verification. */
+  packs: string[];
 }
 
 function checkCancelled(signal: AbortSignal | undefined): void {
@@ -257,7 +259,7 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
     snapshot.stats.bytes_added += size;
     progress.phase = 'done';
     progress.report(true);
-    return { id, snapshot };
+    return { id, snapshot, packs: writer.written.map((p) => p.id) };
   } catch (error) {
     await writer.abandon();
     throw error;

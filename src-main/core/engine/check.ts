@@ -96,36 +96,69 @@ export async function checkRepository(repo: Repository, options: CheckOptions = 
     progress.phase = 'reading data';
     const candidates = [...repo.index.packs.keys()].filter((pack) => stored.has(pack)).sort();
     const chosen = percent >= 100 ? candidates : candidates.filter(() => Math.random() * 100 < percent);
-    const blobsByPack = new Map<string, Array<[string, BlobLocation]>>();
-    for (const [blob, location] of repo.index.entries()) {
-      const list = blobsByPack.get(location.pack) ?? [];
-      list.push([blob, location]);
-      blobsByPack.set(location.pack, list);
-    }
+    const blobsByPack = blobsOfPacks(repo);
     progress.filesTotal = chosen.length;
     progress.bytesTotal = chosen.reduce((sum, pack) => sum + (stored.get(pack) ?? 0), 0);
     for (const pack of chosen) {
-      const bytes = await repo.backend.read(packName(pack));
+      progress.bytesDone += await verifyPack(repo, pack, blobsByPack.get(pack) ?? [], [...(usedBy.get(pack) ?? [])], damage);
       packsRead++;
       progress.filesDone++;
-      progress.bytesDone += bytes.length;
       progress.report();
-      const snapshotsOfPack = [...(usedBy.get(pack) ?? [])];
-      if (storageId(bytes) !== pack) {
-        damage.push({ kind: 'pack', id: pack, message: 'pack content does not match its name (SHA-256): damaged', snapshots: snapshotsOfPack });
-      }
-      for (const [blob, location] of blobsByPack.get(pack) ?? []) {
-        try {
-          await openBlob(repo.keys, blob, bytes.subarray(location.offset, location.offset + location.length), location.compression, location.rawLength, `pack ${pack}`);
-        } catch (error) {
-          damage.push({ kind: 'blob', id: blob, message: (error as Error).message, snapshots: snapshotsOfPack });
-        }
-      }
     }
   }
   progress.phase = 'done';
   progress.report(true);
   return { snapshots: snapshots.length, packs: repo.index.packs.size, blobs: repo.index.blobCount, packsRead, damage };
+}
+
+function blobsOfPacks(repo: Repository): Map<string, Array<[string, BlobLocation]>> {
+  const blobsByPack = new Map<string, Array<[string, BlobLocation]>>();
+  for (const [blob, location] of repo.index.entries()) {
+    const list = blobsByPack.get(location.pack) ?? [];
+    list.push([blob, location]);
+    blobsByPack.set(location.pack, list);
+  }
+  return blobsByPack;
+}
+
+/** Reads a pack whole: its name must be its SHA-256 and every indexed blob must decrypt to its id. Returns the bytes read. */
+async function verifyPack(repo: Repository, pack: string, blobs: Array<[string, BlobLocation]>, snapshots: string[], damage: Damage[]): Promise<number> {
+  let bytes: Buffer;
+  try {
+    bytes = await repo.backend.read(packName(pack));
+  } catch (error) {
+    damage.push({ kind: 'pack', id: pack, message: `pack cannot be read: ${(error as Error).message}`, snapshots });
+    return 0;
+  }
+  if (storageId(bytes) !== pack) damage.push({ kind: 'pack', id: pack, message: 'pack content does not match its name (SHA-256): damaged', snapshots });
+  for (const [blob, location] of blobs) {
+    try {
+      await openBlob(repo.keys, blob, bytes.subarray(location.offset, location.offset + location.length), location.compression, location.rawLength, `pack ${pack}`);
+    } catch (error) {
+      damage.push({ kind: 'blob', id: blob, message: (error as Error).message, snapshots });
+    }
+  }
+  return bytes.length;
+}
+
+/**
+ * Reads back a sample of the packs one backup wrote (the newest data, the likeliest to be hit
+ * by a bad upload), up to `maxBytes`, and verifies each one whole.
+ */
+export async function verifyWrittenPacks(repo: Repository, packs: readonly string[], maxBytes = 64 * 1024 * 1024): Promise<{ packsRead: number; bytesRead: number; damage: Damage[] }> {
+  const damage: Damage[] = [];
+  const blobsByPack = blobsOfPacks(repo);
+  let bytesRead = 0;
+  let packsRead = 0;
+  // Every tree pack (small, and the snapshot is useless without them), then data packs in random order.
+  const trees = packs.filter((p) => (blobsByPack.get(p) ?? []).some(([, l]) => l.type === 'tree'));
+  const data = packs.filter((p) => !trees.includes(p)).sort(() => Math.random() - 0.5);
+  for (const pack of [...trees, ...data]) {
+    if (packsRead > 0 && bytesRead >= maxBytes) break;
+    bytesRead += await verifyPack(repo, pack, blobsByPack.get(pack) ?? [], [], damage);
+    packsRead++;
+  }
+  return { packsRead, bytesRead, damage };
 }
 
 /** Rebuilds the index from pack headers: for a lost or damaged index. */

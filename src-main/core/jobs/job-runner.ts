@@ -11,30 +11,134 @@ export interface JobContext {
   setResult: (result: Record<string, unknown>) => void;
 }
 
+/** How to run a job again: an operation and its input (never a secret: those stay in the keychain). */
+export interface JobRequest {
+  op: string;
+  input: Record<string, unknown>;
+}
+
+export interface JobSpec {
+  kind: Job['kind'];
+  title: string;
+  /** At most one job per site runs at a time; others wait in the queue. */
+  site?: string | null;
+  /** `now` (the user asked) goes ahead of `scheduled` in the queue. */
+  priority?: 'now' | 'scheduled';
+  /** Set when the job can be resumed after an interruption or failure. */
+  request?: JobRequest | null;
+  resumedFrom?: string | null;
+}
+
+/** Keeps the job history across restarts (the catalog). */
+export interface JobHistory {
+  loadJobs(): Promise<Job[]>;
+  recordJob(job: Job): Promise<void>;
+}
+
+export interface JobRunnerOptions {
+  /** The most jobs running at once; the rest wait, in order, user requests first. */
+  maxConcurrent?: () => number;
+  history?: JobHistory;
+  onInternalError?: (error: unknown) => void;
+}
+
+type Resumer = (input: Record<string, unknown>, resumedFrom: string) => string;
+
+interface Entry {
+  job: Job;
+  spec: JobSpec;
+  controller: AbortController;
+  done: Promise<void>;
+  launch: () => void;
+  order: number;
+}
+
+const PROGRESS_SAVED_EVERY_MS = 5_000;
+
 /**
  * Runs long operations as jobs: each reports progress (files, bytes, speed, ETA) on the event
- * bus as `job:progress`, ends with `job:finished`, and can be cancelled.
+ * bus as `job:progress`, ends with `job:finished`, and can be cancelled. Jobs wait in a queue
+ * for a free slot (a global limit, one job per site). With a history, every job is kept in
+ * the catalog, and a job that was running when the app stopped comes back as interrupted,
+ * to be resumed.
  */
 export class JobRunner {
-  readonly #jobs = new Map<string, { job: Job; controller: AbortController; done: Promise<void> }>();
+  readonly #jobs = new Map<string, Entry>();
+  readonly #resumers = new Map<string, Resumer>();
+  #order = 0;
+  #saving: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly events: EventBus,
-    private readonly onInternalError: (error: unknown) => void = () => {},
+    private readonly options: JobRunnerOptions = {},
   ) {}
 
-  start(kind: Job['kind'], title: string, work: (context: JobContext) => Promise<void>): string {
+  /** Brings back the job history; jobs that were queued or running when the app stopped are marked interrupted. */
+  async loadHistory(): Promise<void> {
+    if (!this.options.history) return;
+    for (const saved of await this.options.history.loadJobs()) {
+      if (this.#jobs.has(saved.id)) continue;
+      const job: Job = { ...saved };
+      if (job.status === 'running' || job.status === 'queued') {
+        job.status = 'interrupted';
+        job.finished = new Date().toISOString();
+        job.log = [...job.log, { time: job.finished, message: 'interrupted: SiteVault stopped while this job was under way' }];
+        job.error = { code: 'INTERRUPTED', message: 'SiteVault stopped while this job was under way.' };
+        job.resumable = job.request !== null;
+        this.#save(job);
+      }
+      this.#jobs.set(job.id, { job, spec: { kind: job.kind, title: job.title }, controller: new AbortController(), done: Promise.resolve(), launch: () => {}, order: -1 });
+    }
+  }
+
+  /** Registers how jobs of one operation are resumed (started again from their saved request). */
+  registerResumer(op: string, resume: Resumer): void {
+    this.#resumers.set(op, resume);
+  }
+
+  start(spec: JobSpec, work: (context: JobContext) => Promise<void>): string {
     const id = randomUUID();
     const controller = new AbortController();
-    const job: Job = { id, kind, title, status: 'running', started: new Date().toISOString(), finished: null, progress: null, error: null, result: null, log: [{ time: new Date().toISOString(), message: 'started' }] };
+    const now = new Date().toISOString();
+    const job: Job = {
+      id,
+      kind: spec.kind,
+      title: spec.title,
+      status: 'queued',
+      site: spec.site ?? null,
+      resumable: false,
+      resumedFrom: spec.resumedFrom ?? null,
+      resumedBy: null,
+      started: now,
+      finished: null,
+      progress: null,
+      error: null,
+      result: null,
+      log: [{ time: now, message: 'queued' }],
+      request: spec.request ?? null,
+    };
+    let release!: () => void;
+    const launched = new Promise<void>((resolve) => (release = resolve));
     const done = (async () => {
+      await launched;
+      if (job.status === 'cancelled') return;
+      job.status = 'running';
+      job.started = new Date().toISOString();
+      job.log.push({ time: job.started, message: 'started' });
+      this.#save(job);
+      this.events.emit({ name: 'job:changed', payload: { ...job } });
+      let lastSaved = Date.now();
       try {
         await work({
           signal: controller.signal,
           onProgress: (progress) => {
             if (progress.phase !== job.progress?.phase) job.log.push({ time: new Date().toISOString(), message: progress.phase });
             job.progress = progress;
-            this.events.emit({ name: 'job:progress', payload: { id, kind, title, progress } });
+            this.events.emit({ name: 'job:progress', payload: { id, kind: job.kind, title: job.title, progress } });
+            if (Date.now() - lastSaved > PROGRESS_SAVED_EVERY_MS) {
+              lastSaved = Date.now();
+              this.#save(job);
+            }
           },
           setResult: (result) => {
             job.result = result;
@@ -43,15 +147,17 @@ export class JobRunner {
         job.status = controller.signal.aborted ? 'cancelled' : 'succeeded';
       } catch (error) {
         job.status = controller.signal.aborted || (error instanceof ApiError && error.code === 'CANCELLED') ? 'cancelled' : 'failed';
-        if (!(error instanceof ApiError)) this.onInternalError(error);
+        if (!(error instanceof ApiError)) this.options.onInternalError?.(error);
         job.error = error instanceof ApiError ? error.toPayload() : errorPayloadOf(error);
       } finally {
-        job.finished = new Date().toISOString();
-        job.log.push({ time: job.finished, message: job.error ? `${job.status}: ${job.error.message}` : job.status });
-        this.events.emit({ name: 'job:finished', payload: { ...job } });
+        this.#finish(job);
+        this.#pump();
       }
     })();
-    this.#jobs.set(id, { job, controller, done });
+    this.#jobs.set(id, { job, spec, controller, done, launch: release, order: this.#order++ });
+    this.#save(job);
+    this.events.emit({ name: 'job:changed', payload: { ...job } });
+    this.#pump();
     return id;
   }
 
@@ -59,20 +165,93 @@ export class JobRunner {
     return [...this.#jobs.values()].map(({ job }) => ({ ...job }));
   }
 
+  get(id: string): Job {
+    const entry = this.#jobs.get(id);
+    if (!entry) throw new ApiError('NOT_FOUND', `No job ${id}.`);
+    return { ...entry.job };
+  }
+
   cancel(id: string): boolean {
     const entry = this.#jobs.get(id);
-    if (!entry || entry.job.status !== 'running') return false;
+    if (!entry) return false;
+    if (entry.job.status === 'queued') {
+      entry.job.status = 'cancelled';
+      this.#finish(entry.job);
+      entry.launch();
+      return true;
+    }
+    if (entry.job.status !== 'running') return false;
     entry.controller.abort();
     return true;
   }
 
-  /** For tests and shutdown: resolves when the job has ended. */
+  /** Starts an interrupted or failed job again from its saved request; returns the new job's id. */
+  resume(id: string): string {
+    const entry = this.#jobs.get(id);
+    if (!entry) throw new ApiError('NOT_FOUND', `No job ${id}.`);
+    const { job } = entry;
+    if (!job.resumable || !job.request) throw new ApiError('BAD_REQUEST', `${job.title} cannot be resumed (${job.resumedBy ? 'it was resumed already' : `it is ${job.status}`}).`);
+    const resumer = this.#resumers.get(job.request.op);
+    if (!resumer) throw new ApiError('BAD_REQUEST', `${job.title} cannot be resumed by this version of SiteVault.`);
+    const next = resumer(job.request.input, job.id);
+    job.resumable = false;
+    job.resumedBy = next;
+    job.log.push({ time: new Date().toISOString(), message: `resumed as a new job` });
+    this.#save(job);
+    this.events.emit({ name: 'job:changed', payload: { ...job } });
+    return next;
+  }
+
+  /** Resolves when the job has ended. */
   async wait(id: string): Promise<Job> {
     const entry = this.#jobs.get(id);
     if (!entry) throw new ApiError('NOT_FOUND', `No job ${id}.`);
     await entry.done;
     return { ...entry.job };
   }
+
+  /** Resolves when every change to the job history has been written (for shutdown and tests). */
+  async flushHistory(): Promise<void> {
+    await this.#saving;
+  }
+
+  #finish(job: Job): void {
+    job.finished = new Date().toISOString();
+    job.resumable = (job.status === 'failed' || job.status === 'interrupted') && job.request !== null && this.#resumers.has(job.request.op);
+    job.log.push({ time: job.finished, message: job.error ? `${job.status}: ${job.error.message}` : job.status });
+    this.#save(job);
+    this.events.emit({ name: 'job:finished', payload: { ...job } });
+  }
+
+  /** Launches queued jobs while there are free slots: user requests first, then in order, one per site. */
+  #pump(): void {
+    const limit = Math.max(1, this.options.maxConcurrent?.() ?? 2);
+    const entries = [...this.#jobs.values()];
+    let running = entries.filter((e) => e.job.status === 'running').length;
+    const busySites = new Set(entries.filter((e) => e.job.status === 'running' && e.job.site).map((e) => e.job.site));
+    const waiting = entries
+      .filter((e) => e.job.status === 'queued' && e.order >= 0)
+      .sort((a, b) => rank(a) - rank(b) || a.order - b.order);
+    for (const entry of waiting) {
+      if (running >= limit) break;
+      if (entry.job.site && busySites.has(entry.job.site)) continue;
+      running++;
+      if (entry.job.site) busySites.add(entry.job.site);
+      entry.job.status = 'running';
+      entry.launch();
+    }
+  }
+
+  #save(job: Job): void {
+    const history = this.options.history;
+    if (!history) return;
+    const copy = structuredClone(job);
+    this.#saving = this.#saving.then(() => history.recordJob(copy)).catch((error: unknown) => this.options.onInternalError?.(error));
+  }
+}
+
+function rank(entry: Entry): number {
+  return entry.spec.priority === 'scheduled' ? 1 : 0;
 }
 
 /** Backend and engine errors carry a code and a message written for people; others are hidden. */

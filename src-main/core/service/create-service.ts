@@ -1,12 +1,12 @@
 import { ApiError } from '../contract/errors';
 import type { AppInfo, KeychainStatus, ServiceHandlers } from '../contract/operations';
 import type { Destinations } from '../destinations';
-import { checkRepository } from '../engine/check';
 import { listSnapshots } from '../engine/snapshots';
 import type { JobRunner } from '../jobs/job-runner';
 import type { SecretStore } from '../secrets/keychain';
 import type { SettingsStore } from '../settings/settings-store';
 import type { EventBus } from './event-bus';
+import { automationHandlers } from './automation-handlers';
 import { historyHandlers } from './history-handlers';
 import { openDestinationRepository, siteHandlers, type PendingDownload } from './site-handlers';
 import { APP_PRODUCT_NAME, APP_VERSION } from '../app-version';
@@ -37,6 +37,7 @@ export function createService(ctx: ServiceContext): ServiceHandlers {
   return {
     ...siteHandlers(ctx, ctx.pendingDownloads ?? new Map()),
     ...historyHandlers(ctx),
+    ...automationHandlers(ctx),
     async 'app:info'() {
       return {
         name: APP_PRODUCT_NAME,
@@ -109,31 +110,6 @@ export function createService(ctx: ServiceContext): ServiceHandlers {
       } finally {
         await repo.backend.close();
       }
-    },
-
-    async 'repo:check'({ destination, readDataPercent }) {
-      if (!ctx.destinations.find(destination)) throw new ApiError('NOT_FOUND', `No destination named ${destination}.`);
-      const jobId = ctx.jobs.start('verify', `Check ${destination}${readDataPercent ? ` (read ${readDataPercent}% of the data)` : ''}`, async ({ onProgress }) => {
-        const repo = await openDestinationRepository(ctx, destination);
-        try {
-          const report = await checkRepository(repo, { readDataPercent, onProgress });
-          if (report.damage.length > 0) {
-            const first = report.damage[0]!;
-            throw Object.assign(new Error(`${report.damage.length} problems found, first: ${first.kind} ${first.id}: ${first.message}`), { code: 'DAMAGE_FOUND' });
-          }
-        } finally {
-          await repo.backend.close();
-        }
-      });
-      return { jobId };
-    },
-
-    async 'job:list'() {
-      return { jobs: ctx.jobs.list() };
-    },
-
-    async 'job:cancel'({ id }) {
-      return { cancelled: ctx.jobs.cancel(id) };
     },
   };
 }

@@ -5,6 +5,7 @@ import type { ServiceHandlers, SiteInfo } from '../contract/operations';
 import { parseLocation } from '../backends/location';
 import { effectiveSchedule, nextRun, type Schedule } from '../automation/schedule';
 import { Catalog } from '../automation/catalog';
+import { runSiteBackup, type BackupRunEnv, type BackupRunReport } from '../automation/site-backup-run';
 import { probeServerIdentity } from '../backends/trust-probe';
 import { listServerFolders } from '../backends/folder-browser';
 import type { DownloadFormat, DownloadOptions } from '../downloads/download';
@@ -17,7 +18,6 @@ import type { Site } from '../settings/settings-store';
 import { RestoreJournals } from '../site-restore/restore-journal';
 import { restoreToSite, RestoreIncompleteError, type SiteRestoreResult } from '../site-restore/restore-to-site';
 import { openSite } from '../sites/open-site';
-import { backupSite } from '../sites/site-backup';
 import { SiteStore } from '../sites/site-store';
 import type { ServiceContext } from './create-service';
 
@@ -81,6 +81,7 @@ async function siteInfo(store: SiteStore, site: Site, schedulerActive: boolean):
     url: site.url,
     environment: site.environment,
     destination: site.destination,
+    copyTo: site.copyTo,
     hostKey: site.hostKey,
     tlsFingerprint: site.tlsFingerprint,
     databaseMode: site.database.mode,
@@ -98,8 +99,18 @@ function describeSchedule(schedule: Schedule | null): string | null {
   return parts.length > 0 ? parts.join(', ') : null;
 }
 
-async function secretsOf(store: SiteStore, name: string) {
-  return { password: await store.secret(name, 'password'), keyPassphrase: await store.secret(name, 'keyPassphrase'), dbPassword: await store.secret(name, 'dbPassword') };
+function secretsOf(store: SiteStore, name: string) {
+  return store.secretsOf(name);
+}
+
+/** What a backup run needs from the app: repositories, a site's secrets, the catalog, the verification settings. */
+export function backupEnv(ctx: Pick<ServiceContext, 'destinations' | 'dataDir' | 'settings'>, store: SiteStore): BackupRunEnv {
+  return {
+    openRepository: (destination) => openDestinationRepository(ctx, destination),
+    secretsOf: (name) => store.secretsOf(name),
+    catalog: new Catalog(ctx.dataDir),
+    verification: ctx.settings.data.preferences.verification,
+  };
 }
 
 function siteDestination(site: Site): string {
@@ -125,6 +136,55 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
     const site = store.get(input.site);
     return { site, secrets: await secretsOf(store, site.name) };
   };
+
+  const startBackup = (name: string, scope: 'both' | 'files' | 'database', resumedFrom: string | null): string => {
+    const site = store.get(name);
+    siteDestination(site);
+    return ctx.jobs.start(
+      { kind: 'backup', title: `Back up ${site.name}`, site: site.name, priority: 'now', request: { op: 'backup:run', input: { site: site.name, scope } }, resumedFrom },
+      async ({ signal, onProgress, setResult }) => {
+        try {
+          const report = await runSiteBackup(backupEnv(ctx, store), site, { kind: scope, signal, onProgress });
+          setResult({ ...report });
+        } catch (error) {
+          const report = (error as { report?: BackupRunReport }).report;
+          if (report) setResult({ ...report });
+          throw error;
+        }
+      },
+    );
+  };
+  ctx.jobs.registerResumer('backup:run', (input, from) => startBackup(String(input['site']), input['scope'] as 'both' | 'files' | 'database', from));
+
+  type RestoreInput = Parameters<ServiceHandlers['restore:run']>[0];
+  const startRestore = (input: RestoreInput, resumedFrom: string | null): string => {
+    const request = { op: 'restore:run', input: { ...input } as Record<string, unknown> };
+    return ctx.jobs.start({ kind: 'restore', title: `Restore ${input.site}`, site: input.site, priority: 'now', request, resumedFrom }, async ({ signal, onProgress, setResult }) => {
+      const { site, secrets } = await restoreInputs(input);
+      await withRepository(ctx, input.destination, async (repo) => {
+        const snapshot: SnapshotWithId = await resolveSnapshot(repo, input.snapshot);
+        try {
+          const result = await restoreToSite(repo, snapshot, site, secrets, { scope: input.scope, paths: input.paths, mirror: input.mirror, newUrl: input.newUrl ?? undefined, journals, signal, onProgress });
+          setResult(reportOf(result));
+          if (!result.complete) throw new ApiError('INTERNAL', `${result.failed.length} entries could not be written; the others were.`);
+        } catch (error) {
+          if (error instanceof RestoreIncompleteError) setResult(reportOf(error.result));
+          throw error;
+        }
+      });
+    });
+  };
+  ctx.jobs.registerResumer('restore:run', (input, from) => startRestore(input as RestoreInput, from));
+
+  const startRestoreToFolder = (input: { destination: string; snapshot: string; paths: string[]; folder: string }, resumedFrom: string | null): string =>
+    ctx.jobs.start({ kind: 'restore', title: `Restore into ${input.folder}`, priority: 'now', request: { op: 'restore:toFolder', input: { ...input } }, resumedFrom }, async ({ signal, onProgress, setResult }) => {
+      await withRepository(ctx, input.destination, async (repo) => {
+        const result = await restoreToFolder(repo, await resolveSnapshot(repo, input.snapshot), input.folder, { paths: input.paths, signal, onProgress });
+        setResult({ folder: input.folder, files: result.files, bytes: result.bytes, failed: result.failed });
+        if (result.failed.length > 0) throw new ApiError('INTERNAL', `${result.failed.length} files could not be restored (damaged data); the others were.`);
+      });
+    });
+  ctx.jobs.registerResumer('restore:toFolder', (input, from) => startRestoreToFolder(input as { destination: string; snapshot: string; paths: string[]; folder: string }, from));
 
   return {
     async 'destination:save'({ name, url, password, passphrase, ...settings }) {
@@ -190,6 +250,8 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
 
     async 'site:save'({ password, keyPassphrase, database, retention, ...fields }) {
       if (!ctx.destinations.find(fields.destination)) throw new ApiError('NOT_FOUND', `No destination named ${fields.destination}.`);
+      if (fields.copyTo && !ctx.destinations.find(fields.copyTo)) throw new ApiError('NOT_FOUND', `No destination named ${fields.copyTo}.`);
+      if (fields.copyTo === fields.destination) throw new ApiError('BAD_REQUEST', 'The second destination must be another one than the first: two copies in one place are one backup.');
       const existing = store.find(fields.name);
       const saved = await store.save(
         {
@@ -227,25 +289,7 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
     },
 
     async 'backup:run'({ site: name, scope }) {
-      const site = store.get(name);
-      const destination = siteDestination(site);
-      const jobId = ctx.jobs.start('backup', `Back up ${site.name}`, async ({ signal, onProgress, setResult }) => {
-        const opening = openDestinationRepository(ctx, destination);
-        opening.catch(() => {});
-        try {
-          const started = new Date().toISOString();
-          const { id, snapshot } = await backupSite(opening, site, await secretsOf(store, site.name), { scope, signal, onProgress });
-          setResult({ snapshot: id, files: snapshot.stats.files, bytes: snapshot.stats.bytes, warnings: snapshot.warnings.length });
-          // A backup made now counts for the schedule: the next scheduled one comes at the next slot.
-          const catalog = await Catalog.open(ctx.dataDir);
-          catalog.record({ site: site.name, kind: scope, started, finished: new Date().toISOString(), status: 'succeeded', snapshot: id, error: null, removed: 0 });
-          await catalog.save();
-        } finally {
-          const repo = await opening.catch(() => null);
-          await repo?.backend.close();
-        }
-      });
-      return { jobId };
+      return { jobId: startBackup(name, scope, null) };
     },
 
     async 'snapshot:browse'({ destination, snapshot, path }) {
@@ -291,21 +335,8 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
     },
 
     async 'restore:run'(input) {
-      const { site, secrets } = await restoreInputs(input);
-      const jobId = ctx.jobs.start('restore', `Restore ${site.name}`, async ({ signal, onProgress, setResult }) => {
-        await withRepository(ctx, input.destination, async (repo) => {
-          const snapshot: SnapshotWithId = await resolveSnapshot(repo, input.snapshot);
-          try {
-            const result = await restoreToSite(repo, snapshot, site, secrets, { scope: input.scope, paths: input.paths, mirror: input.mirror, newUrl: input.newUrl ?? undefined, journals, signal, onProgress });
-            setResult(reportOf(result));
-            if (!result.complete) throw new ApiError('INTERNAL', `${result.failed.length} entries could not be written; the others were.`);
-          } catch (error) {
-            if (error instanceof RestoreIncompleteError) setResult(reportOf(error.result));
-            throw error;
-          }
-        });
-      });
-      return { jobId };
+      store.get(input.site);
+      return { jobId: startRestore(input, null) };
     },
 
     async 'restore:toFolder'({ destination, snapshot, paths, folder }) {
@@ -316,14 +347,7 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
         throw new ApiError('BAD_REQUEST', 'Give the folder to restore into.');
       }
       if (!isAbsolute(target)) throw new ApiError('BAD_REQUEST', `Give the folder as a full path (${target} is relative).`);
-      const jobId = ctx.jobs.start('restore', `Restore into ${target}`, async ({ signal, onProgress, setResult }) => {
-        await withRepository(ctx, destination, async (repo) => {
-          const result = await restoreToFolder(repo, await resolveSnapshot(repo, snapshot), target, { paths, signal, onProgress });
-          setResult({ folder: target, files: result.files, bytes: result.bytes, failed: result.failed });
-          if (result.failed.length > 0) throw new ApiError('INTERNAL', `${result.failed.length} files could not be restored (damaged data); the others were.`);
-        });
-      });
-      return { jobId, folder: target };
+      return { jobId: startRestoreToFolder({ destination, snapshot, paths, folder: target }, null), folder: target };
     },
 
     async 'download:start'({ destination, snapshot, paths, databaseOnly, format }) {
@@ -334,7 +358,7 @@ export function siteHandlers(ctx: ServiceContext, downloads: Map<string, Pending
       if (ctx.chooseSavePath) {
         const out = await ctx.chooseSavePath(fileName);
         if (!out) return { url: null, jobId: null, fileName };
-        const jobId = ctx.jobs.start('download', `Download ${fileName}`, async ({ signal, onProgress, setResult }) => {
+        const jobId = ctx.jobs.start({ kind: 'download', title: `Download ${fileName}` }, async ({ signal, onProgress, setResult }) => {
           await withRepository(ctx, destination, async (repo) => {
             const result = await downloadToFile(repo, await resolveSnapshot(repo, snapshot), out, { ...options, format, signal, onProgress });
             setResult({ path: result.path, files: result.files, bytes: result.bytes });

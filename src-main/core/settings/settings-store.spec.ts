@@ -16,7 +16,18 @@ describe('SettingsStore', () => {
 
   it('creates settings.json with defaults on first open', async () => {
     const store = await SettingsStore.open(join(dir, 'home'));
-    expect(store.data).toEqual({ version: 1, preferences: { theme: 'system', defaultRetention: { daily: 12, weekly: 0, monthly: 3, yearly: 1 } }, destinations: [], sites: [] });
+    expect(store.data).toEqual({
+      version: 1,
+      preferences: {
+        theme: 'system',
+        defaultRetention: { daily: 12, weekly: 0, monthly: 3, yearly: 1 },
+        maxConcurrentJobs: 2,
+        verification: { sampleAfterBackup: true, checkEveryDays: 7, readDataPercent: 5 },
+        email: { enabled: false, host: '', port: 587, security: 'starttls', user: '', from: '', to: '', send: 'problems', caFile: null },
+      },
+      destinations: [],
+      sites: [],
+    });
     const onDisk = JSON.parse(await readFile(store.path, 'utf8'));
     expect(onDisk.version).toBe(1);
   });

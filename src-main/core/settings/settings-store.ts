@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
+import { preferencesSchema } from './preferences';
 import { scheduleSchema } from '../automation/schedule';
 import { DEFAULT_RETENTION, retentionSchema } from './retention';
 import { ApiError } from '../contract/errors';
@@ -68,19 +69,15 @@ export const siteSchema = z.object({
   schedule: scheduleSchema.nullable().default(null),
   /** Grandfather-father-son, applied after scheduled backups (the seeds' 12 daily, 3 monthly, 1 yearly). */
   retention: retentionSchema.default(DEFAULT_RETENTION),
+  /** A second destination its new snapshots are copied to after each backup (the seeds' "two independent backups"). */
+  copyTo: z.string().nullable().default(null),
 });
 export type Site = z.infer<typeof siteSchema>;
 
 /** Settings never hold a secret: passwords, keys and passphrases live in the keychain. */
 export const settingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
-  preferences: z
-    .object({
-      theme: z.enum(['system', 'light', 'dark']).default('system'),
-      /** What a new site's retention starts from (the seeds: 12 daily, 3 monthly, 1 yearly). */
-      defaultRetention: retentionSchema.default(DEFAULT_RETENTION),
-    })
-    .default({ theme: 'system', defaultRetention: DEFAULT_RETENTION }),
+  preferences: preferencesSchema.default(() => preferencesSchema.parse({})),
   destinations: z.array(destinationSchema).default([]),
   sites: z.array(siteSchema).default([]),
 });

@@ -38,6 +38,11 @@ export class SiteStore {
     return (await this.secrets.read(siteSecretAccount(name, secret))) ?? undefined;
   }
 
+  /** Every login secret of a site, read from the keychain to open it. */
+  async secretsOf(name: string): Promise<{ password?: string; keyPassphrase?: string; dbPassword?: string }> {
+    return { password: await this.secret(name, 'password'), keyPassphrase: await this.secret(name, 'keyPassphrase'), dbPassword: await this.secret(name, 'dbPassword') };
+  }
+
   async save(input: Partial<Site> & { name: string; url: string }, secrets: Partial<Record<SiteSecret, string>>): Promise<Site> {
     const site = siteSchema.parse(input);
     const location = parseLocation(site.url);

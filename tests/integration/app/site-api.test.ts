@@ -91,10 +91,13 @@ describe('the service API the screens use: sites, backups, browsing, restores, d
     const job = await jobDone(jobId);
     expect(job).toMatchObject({ status: 'succeeded', kind: 'backup' });
     const log = job.log.map((line: { message: string }) => line.message);
-    expect(log[0]).toBe('started');
+    expect(log.slice(0, 2)).toEqual(['queued', 'started']);
+    expect(log).toContain('reading back what was written');
     expect(log.at(-1)).toBe('succeeded');
     expect(log.length).toBeGreaterThan(2);
     snapshot = job.result.snapshot;
+    expect(job.result.verified).toMatchObject({ problems: [] });
+    expect(job.result.verified.packsRead).toBeGreaterThan(0);
     const { snapshots } = await ok('repo:snapshots', { destination: 'Local', site: 'API Site' });
     expect(snapshots.map((s: { id: string }) => s.id)).toEqual([snapshot]);
     expect(snapshots[0].kind).toBe('both');

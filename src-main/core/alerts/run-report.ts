@@ -1,0 +1,50 @@
+import type { RunDueReport } from '../automation/run-due';
+import type { EmailPreferences } from '../settings/preferences';
+import type { SecretStore } from '../secrets/keychain';
+import { sendEmail, type EmailMessage } from './email-report';
+
+/** The keychain account of the SMTP password. */
+export const EMAIL_PASSWORD_ACCOUNT = 'email:smtp:password';
+
+/** The email for one scheduled run, or null when there is nothing to say (only problems are sent by default). */
+export function runReportEmail(report: RunDueReport, send: EmailPreferences['send']): EmailMessage | null {
+  const failed = report.runs.filter((r) => r.status === 'failed');
+  const damaged = report.checks.filter((c) => c.problems.length > 0);
+  const unchecked = report.checks.filter((c) => c.error);
+  const problems = failed.length + damaged.length + unchecked.length;
+  if (problems === 0 && (send === 'problems' || (report.runs.length === 0 && report.checks.length === 0))) return null;
+  const parts = [
+    failed.length ? `${failed.length} backup${failed.length > 1 ? 's' : ''} failed` : null,
+    damaged.length ? `damage found in ${damaged.map((c) => c.destination).join(', ')}` : null,
+    unchecked.length ? `${unchecked.length} check${unchecked.length > 1 ? 's' : ''} could not run` : null,
+  ].filter(Boolean);
+  const subject = `SiteVault: ${parts.length ? parts.join(', ') : `${report.runs.length} backups OK`}`;
+  const lines = [`Scheduled run at ${report.now}`, ''];
+  for (const run of report.runs) {
+    if (run.status === 'succeeded') {
+      const copy = run.report?.replication ? `; copied to ${run.report.replication.destination}` : '';
+      lines.push(`OK      ${run.site} (${run.kind}): snapshot ${run.snapshot?.slice(0, 8)}${run.removed ? `, ${run.removed} old snapshots removed` : ''}${copy}`);
+    } else {
+      lines.push(`FAILED  ${run.site} (${run.kind}): ${run.error}`);
+    }
+  }
+  for (const check of report.checks) {
+    if (check.error) lines.push(`CHECK   ${check.destination}: could not run: ${check.error}`);
+    else if (check.problems.length) {
+      lines.push(`DAMAGE  ${check.destination}: ${check.problems.length} problems`);
+      for (const p of check.problems.slice(0, 20)) lines.push(`        ${p}`);
+    } else lines.push(`CHECK   ${check.destination}: no problems (${check.snapshots} snapshots, ${check.packsRead} packs read back)`);
+  }
+  for (const s of report.skipped) lines.push(`SKIPPED ${s.site}: ${s.reason}`);
+  lines.push('', 'Open SiteVault to see the details, resume a failed job, or check a destination.');
+  return { subject, text: lines.join('\n') };
+}
+
+/** Sends the run's report when email is on and there is something to send; returns what happened, for logs. */
+export async function emailRunReport(email: EmailPreferences, secrets: SecretStore, report: RunDueReport): Promise<'sent' | 'nothing to send' | 'off'> {
+  if (!email.enabled) return 'off';
+  const message = runReportEmail(report, email.send);
+  if (!message) return 'nothing to send';
+  await sendEmail(email, await secrets.read(EMAIL_PASSWORD_ACCOUNT), message);
+  return 'sent';
+}

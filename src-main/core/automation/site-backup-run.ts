@@ -1,0 +1,155 @@
+import { ApiError } from '../contract/errors';
+import { verifyWrittenPacks } from '../engine/check';
+import { copySnapshots } from '../engine/copy';
+import { lockRepository } from '../engine/locks';
+import type { ProgressListener } from '../engine/progress';
+import type { Repository } from '../engine/repository';
+import { applyRetention, type RetentionDecision } from '../engine/retention';
+import { listSnapshots, type SnapshotWithId } from '../engine/snapshots';
+import type { VerificationPreferences } from '../settings/preferences';
+import type { Site } from '../settings/settings-store';
+import type { SiteSecrets } from '../sites/open-site';
+import { backupSite } from '../sites/site-backup';
+import type { Catalog } from './catalog';
+
+/** Safety snapshots (taken before restores) are kept this long, outside the GFS policy. */
+const SAFETY_KEPT_MS = 30 * 86_400_000;
+
+export interface BackupRunEnv {
+  openRepository: (destination: string) => Promise<Repository>;
+  secretsOf: (site: string) => Promise<SiteSecrets>;
+  catalog: Catalog;
+  verification: VerificationPreferences;
+}
+
+export interface BackupRunOptions {
+  kind: 'both' | 'files' | 'database';
+  /** The snapshot's time (the scheduled slot's clock in tests). */
+  time?: Date;
+  /** Apply the site's retention policy after the backup (scheduled runs do). */
+  applyPolicy?: boolean;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
+export interface ReplicationReport {
+  destination: string;
+  copied: number;
+  removed: number;
+  error: string | null;
+}
+
+export interface BackupRunReport {
+  snapshot: string;
+  files: number;
+  bytes: number;
+  warnings: number;
+  removed: number;
+  verified: { packsRead: number; bytesRead: number; problems: string[] } | null;
+  replication: ReplicationReport | null;
+}
+
+/** What a site's policy keeps and removes: GFS for its backups; safety snapshots age out after 30 days. */
+export function planRetention(snapshots: readonly SnapshotWithId[], retention: Site['retention'], now: Date): RetentionDecision {
+  const regular = snapshots.filter((s) => !s.tags.includes('safety'));
+  const safety = snapshots.filter((s) => s.tags.includes('safety'));
+  const expired = (s: SnapshotWithId) => now.getTime() - Date.parse(s.time) > SAFETY_KEPT_MS;
+  const decision = applyRetention(regular, retention);
+  return {
+    keep: [...decision.keep, ...safety.filter((s) => !expired(s)).map((snapshot) => ({ snapshot, reasons: ['safety snapshot (kept 30 days)'] }))],
+    remove: [...decision.remove, ...safety.filter(expired)],
+  };
+}
+
+/** Removes the site's snapshots its policy no longer keeps (the data goes at the next prune). */
+export async function applySitePolicy(repo: Repository, site: Site, now: Date): Promise<number> {
+  const doomed = planRetention((await listSnapshots(repo)).filter((s) => s.site === site.name), site.retention, now).remove;
+  if (doomed.length === 0) return 0;
+  const lock = await lockRepository(repo, 'forget', true);
+  try {
+    for (const s of doomed) await repo.backend.delete(`snapshots/${s.id}`);
+  } finally {
+    await lock.release();
+  }
+  return doomed.length;
+}
+
+/**
+ * Copies the site's snapshots that its second destination lacks (only missing data travels),
+ * then applies the site's policy there too, so both keep the same set.
+ */
+export async function replicateSite(source: Repository, env: Pick<BackupRunEnv, 'openRepository'>, site: Site, now: Date, onProgress?: ProgressListener): Promise<ReplicationReport> {
+  const destination = site.copyTo!;
+  const replica = await env.openRepository(destination);
+  try {
+    const copy = await copySnapshots(source, replica, { site: site.name, onProgress });
+    const removed = await applySitePolicy(replica, site, now);
+    return { destination, copied: copy.copied.length, removed, error: null };
+  } finally {
+    await replica.backend.close();
+  }
+}
+
+/**
+ * One backup of a site, as the app and `run-due` make it: back up, read a sample of what was
+ * written back, apply the policy (scheduled runs), record it in the catalog, and copy it to
+ * the site's second destination. Damage found in the sample fails the run (the snapshot is
+ * there, but its data must not be trusted); a failed copy fails it too, after the catalog
+ * has recorded the backup itself.
+ */
+export async function runSiteBackup(env: BackupRunEnv, site: Site, options: BackupRunOptions): Promise<BackupRunReport> {
+  if (!site.destination) throw new ApiError('BAD_REQUEST', `${site.name} has no destination for its backups yet: choose one in its settings.`);
+  const now = options.time ?? new Date();
+  const started = new Date().toISOString();
+  const opening = env.openRepository(site.destination);
+  opening.catch(() => {});
+  let repo: Repository | null = null;
+  try {
+    const result = await backupSite(opening, site, await env.secretsOf(site.name), { scope: options.kind, time: options.time, signal: options.signal, onProgress: options.onProgress });
+    repo = await opening;
+    const report: BackupRunReport = { snapshot: result.id, files: result.snapshot.stats.files, bytes: result.snapshot.stats.bytes, warnings: result.snapshot.warnings.length, removed: 0, verified: null, replication: null };
+    const record = (error: string | null) =>
+      env.catalog.recordRun({ site: site.name, kind: options.kind, started: options.time ? now.toISOString() : started, finished: new Date().toISOString(), status: 'succeeded', snapshot: result.id, error, removed: report.removed });
+
+    if (env.verification.sampleAfterBackup) {
+      options.onProgress?.({ phase: 'reading back what was written', filesDone: 0, filesTotal: null, bytesDone: 0, bytesTotal: null, bytesPerSecond: 0, etaSeconds: null, currentPath: null });
+      const sample = await verifyWrittenPacks(repo, result.packs);
+      report.verified = { packsRead: sample.packsRead, bytesRead: sample.bytesRead, problems: sample.damage.map((d) => `${d.kind} ${d.id}: ${d.message}`) };
+      await env.catalog.recordVerification({
+        kind: 'after-backup',
+        destination: site.destination,
+        snapshot: result.id,
+        time: new Date().toISOString(),
+        ok: sample.damage.length === 0,
+        summary: `${sample.packsRead} of ${result.packs.length} new packs read back (${sample.bytesRead} bytes)`,
+        problems: report.verified.problems,
+      });
+      if (sample.damage.length > 0) {
+        const message = `Snapshot ${result.id.slice(0, 8)} was written, but reading it back found damage: ${report.verified.problems[0]}. Check ${site.destination}'s storage and run a full check.`;
+        // Recorded as made (the schedule must not retry every minute), with the damage as its error.
+        await record(message);
+        throw Object.assign(new Error(message), { code: 'DAMAGE_FOUND', report });
+      }
+    }
+    if (options.applyPolicy) report.removed = await applySitePolicy(repo, site, now);
+    await record(null);
+    if (site.copyTo) {
+      try {
+        report.replication = await replicateSite(repo, env, site, now, options.onProgress);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        report.replication = { destination: site.copyTo, copied: 0, removed: 0, error: message };
+        throw Object.assign(new Error(`Backed up (snapshot ${result.id.slice(0, 8)}), but the copy to ${site.copyTo} failed: ${message}`), { code: 'COPY_FAILED', report });
+      }
+    }
+    return report;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'DAMAGE_FOUND' && (error as { code?: string }).code !== 'COPY_FAILED') {
+      await env.catalog.recordRun({ site: site.name, kind: options.kind, started: options.time ? now.toISOString() : started, finished: new Date().toISOString(), status: 'failed', snapshot: null, error: error instanceof Error ? error.message : String(error), removed: 0 });
+    }
+    throw error;
+  } finally {
+    const opened = repo ?? (await opening.catch(() => null));
+    await opened?.backend.close();
+  }
+}
