@@ -41,9 +41,11 @@ test.describe('a freelancer’s first day with SiteVault', () => {
 
     // A default retention for new sites, in Settings.
     await app.go('Settings');
-    await page.getByRole('form', { name: 'Default retention' }).getByLabel('Keep daily').fill('14');
-    await page.getByRole('form', { name: 'Default retention' }).getByRole('button', { name: 'Save' }).click();
-    await expect(page.getByRole('status')).toHaveText('Saved: new sites start with this retention.');
+    const backupSettings = page.getByRole('form', { name: 'Backups and verification' });
+    await backupSettings.getByLabel('Keep daily').fill('14');
+    await backupSettings.getByLabel('Jobs at once').fill('3');
+    await backupSettings.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
 
     // The site, through the wizard: a name checked as it is typed, the host key confirmed.
     await app.go('Sites');
@@ -107,6 +109,10 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     expect(download.suggestedFilename()).toBe('wp-config.php.zip');
     const saved = await download.path();
     expect((await readFile(saved)).subarray(0, 4).toString('hex')).toBe('504b0304');
+    // A test restore: the snapshot restored into a temporary folder, every file compared with it.
+    await page.getByRole('button', { name: 'Test restore' }).click();
+    await expect(page.getByRole('status', { name: 'Test restore result' })).toContainText(/Test restore passed: \d+ files/, { timeout: 120_000 });
+    await app.screenshot('09b-test-restore');
 
     // Damage: files changed, deleted and added, and the database altered.
     const original = withoutExcluded(await describeTree(placed.diskPath));
@@ -167,6 +173,14 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await page.getByRole('row').filter({ hasText: 'Back up Client A' }).getByText('Log').click();
     await expect(page.getByRole('row').filter({ hasText: 'Back up Client A' })).toContainText('succeeded');
     await app.screenshot('12-activity');
+
+    // A check of the destination from its screen: its result is kept and shown there.
+    await app.go('Destinations');
+    const offsiteRow = page.getByRole('row').filter({ hasText: 'Offsite FTPS' });
+    await expect(offsiteRow).toContainText('test restore');
+    await offsiteRow.getByRole('button', { name: 'Check now' }).click();
+    await expect(offsiteRow).toContainText(/no problems\s*check,/, { timeout: 120_000 });
+    await app.screenshot('12b-destinations-checked');
 
     // The theme is a saved preference.
     await page.getByRole('combobox', { name: 'Theme' }).selectOption('dark');
