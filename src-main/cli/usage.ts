@@ -51,7 +51,8 @@ Commands:
          [--host-key SHA256:…|--accept-new-host-key] [--ca FILE|--tls-fingerprint SHA256:…]
          [--db auto|none|mysql://user@host:port/dbname] [--db-password-env VAR] [--staging] [--exclude PATTERN]... [--destination NAME]
          [--copy-to NAME]   (a second destination each new snapshot is copied to)
-         [--files-at HH:MM] [--db-every-hours N]   (production default: files 02:00, database every 6 h)
+         [--files-at HH:MM] [--files-weekly DAY] [--files-cron "M H DOM MON DOW"] [--db-every-hours N]
+         (production default: files daily at 02:00, database every 6 h)
          [--no-wordpress-excludes] [--timeout S] [--max-retries N] [--max-connections N] [--active] [--reread-every N]
   site list [--json] | site show NAME [--json] | site remove NAME
   site test NAME [--json]     Connects; reports shell, WordPress, database and exclusions.

@@ -7,6 +7,7 @@ import { SiteStore } from '../../core/sites/site-store';
 import type { CliOutput } from '../output';
 import { CONNECTION_FLAGS, pinOnFirstUse, secretFromEnv } from '../trust-and-secrets';
 import { EXIT_ERROR, EXIT_OK, UsageError } from '../usage';
+import { scheduleSchema, type Schedule } from '../../core/automation/schedule';
 
 
 /** `--db auto|none|mysql://user@host:port/dbname` */
@@ -23,6 +24,31 @@ export function parseDatabaseOption(value: string): Site['database'] {
     name: decodeURIComponent(match.pathname.slice(1)),
     user: decodeURIComponent(match.username),
   };
+}
+
+/** The schedule the options give (null: the default for the site's kind), checked like the app checks it. */
+function scheduleFromOptions(values: { 'files-at'?: string; 'db-every-hours'?: string; 'files-weekly'?: string; 'files-cron'?: string }): Schedule | null {
+  if (!values['files-at'] && !values['db-every-hours'] && !values['files-weekly'] && !values['files-cron']) return null;
+  const parsed = scheduleSchema.safeParse({
+    files: {
+      enabled: Boolean(values['files-at'] || values['files-weekly'] || values['files-cron']),
+      time: values['files-at'] ?? '02:00',
+      frequency: values['files-cron'] ? 'cron' : values['files-weekly'] ? 'weekly' : 'daily',
+      weekday: values['files-weekly'] ? weekdayOf(values['files-weekly']) : 0,
+      cron: values['files-cron'] ?? null,
+    },
+    database: { enabled: Boolean(values['db-every-hours']), everyHours: Number(values['db-every-hours'] ?? 6) },
+  });
+  if (!parsed.success) throw new UsageError(`Schedule: ${parsed.error.issues[0]?.message ?? 'not valid'}`);
+  return parsed.data;
+}
+
+const WEEKDAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+function weekdayOf(text: string): number {
+  const index = WEEKDAY_NAMES.indexOf(text.trim().toLowerCase().slice(0, 3));
+  if (index < 0) throw new UsageError(`--files-weekly takes a day of the week (monday … sunday), not ${text}.`);
+  return index;
 }
 
 export function siteSecrets(store: SiteStore, name: string) {
@@ -112,6 +138,8 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
           'copy-to': { type: 'string' },
           'files-at': { type: 'string' },
           'db-every-hours': { type: 'string' },
+          'files-weekly': { type: 'string' },
+          'files-cron': { type: 'string' },
         },
       });
       const name = positionals[0];
@@ -151,10 +179,7 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
           passive: !values.active,
           destination: values.destination ?? null,
           copyTo: values['copy-to'] ?? null,
-          schedule:
-            values['files-at'] || values['db-every-hours']
-              ? { files: { enabled: Boolean(values['files-at']), time: values['files-at'] ?? '02:00' }, database: { enabled: Boolean(values['db-every-hours']), everyHours: Number(values['db-every-hours'] ?? 6) } }
-              : null,
+          schedule: scheduleFromOptions(values),
           ...numbers,
         },
         { password, keyPassphrase, dbPassword: secretFromEnv(env, values['db-password-env'], '--db-password-env') },

@@ -93,9 +93,17 @@ async function siteInfo(store: SiteStore, site: Site, schedulerActive: boolean):
   };
 }
 
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+function describeFiles(files: Schedule['files']): string {
+  if (files.frequency === 'cron') return `files on cron "${files.cron}"`;
+  if (files.frequency === 'weekly') return `files weekly on ${WEEKDAYS[files.weekday]} at ${files.time}`;
+  return `files daily at ${files.time}`;
+}
+
 function describeSchedule(schedule: Schedule | null): string | null {
   if (!schedule) return null;
-  const parts = [schedule.files.enabled ? `files daily at ${schedule.files.time}` : null, schedule.database.enabled ? `database every ${schedule.database.everyHours} hours` : null].filter(Boolean);
+  const parts = [schedule.files.enabled ? describeFiles(schedule.files) : null, schedule.database.enabled ? `database every ${schedule.database.everyHours} hours` : null].filter(Boolean);
   return parts.length > 0 ? parts.join(', ') : null;
 }
 

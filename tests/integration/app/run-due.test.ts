@@ -82,4 +82,19 @@ describe('sitevault run-due', () => {
     expect(bySite['Broken Site']!.error).toMatch(/password|auth/i);
     expect(JSON.stringify(report)).not.toContain('not the password');
   });
+
+  it('takes weekly and cron schedules, and refuses a malformed cron expression with the field named', async () => {
+    const url = `sftp://${harness.sshd!.shell.username}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`;
+    const bad = await sv(['site', 'add', 'Cron Site', '--url', url, '--password-env', 'SHELL_PASSWORD', '--host-key', harness.sshd!.hostKeyFingerprint, '--destination', 'Local', '--files-cron', '0 25 * * *']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/hour field "25" is outside 0-23/);
+    const weekly = await sv(['site', 'add', 'Weekly Site', '--url', url, '--password-env', 'SHELL_PASSWORD', '--host-key', harness.sshd!.hostKeyFingerprint, '--destination', 'Local', '--staging', '--files-weekly', 'monday', '--files-at', '03:00']);
+    expect(weekly.code, weekly.stderr).toBe(0);
+    const shown = await json(['site', 'show', 'Weekly Site', '--json']);
+    expect(shown.schedule).toMatchObject({ files: { enabled: true, frequency: 'weekly', weekday: 1, time: '03:00' }, database: { enabled: false } });
+    // A staging site with a schedule of its own runs on it (never backed up yet: due at once, files only).
+    const dry = await json(['run-due', '--now', at('2026-01-25T12:00'), '--dry-run', '--json']);
+    expect(dry.due).toContainEqual({ site: 'Weekly Site', kind: 'files' });
+    await sv(['site', 'remove', 'Weekly Site']);
+  });
 });
