@@ -51,6 +51,7 @@ Commands:
          [--host-key SHA256:…|--accept-new-host-key] [--ca FILE|--tls-fingerprint SHA256:…]
          [--db auto|none|mysql://user@host:port/dbname] [--db-password-env VAR] [--staging] [--exclude PATTERN]... [--destination NAME]
          [--copy-to NAME]   (a second destination each new snapshot is copied to)
+         [--scratch-db NAME]   (an empty database on the site's server that test restores import into)
          [--files-at HH:MM] [--files-weekly DAY] [--files-cron "M H DOM MON DOW"] [--db-every-hours N]
          (production default: files daily at 02:00, database every 6 h)
          [--no-wordpress-excludes] [--timeout S] [--max-retries N] [--max-connections N] [--active] [--reread-every N]

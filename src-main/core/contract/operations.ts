@@ -265,6 +265,7 @@ export const operations = {
         environment: z.enum(['production', 'staging']).default('production'),
         destination: z.string().min(1, 'Choose where its backups go.'),
         copyTo: z.string().nullable().default(null),
+        scratchDatabase: z.string().nullable().default(null),
         database: z.enum(['auto', 'none']).default('auto'),
         /** null: the default for its kind (production: files daily 02:00, database every 6 h; staging: none). */
         schedule: scheduleSchema.nullable().default(null),

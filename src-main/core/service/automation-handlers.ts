@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
 import { sendEmail } from '../alerts/email-report';
 import { EMAIL_PASSWORD_ACCOUNT } from '../alerts/run-report';
 import { Catalog } from '../automation/catalog';
@@ -7,6 +9,8 @@ import { ApiError } from '../contract/errors';
 import type { ServiceHandlers } from '../contract/operations';
 import { checkRepository } from '../engine/check';
 import { listSnapshots, resolveSnapshot } from '../engine/snapshots';
+import { DATABASE_DUMP_PATH } from '../engine/backup';
+import { openSite } from '../sites/open-site';
 import { SiteStore } from '../sites/site-store';
 import type { ServiceContext } from './create-service';
 import { openDestinationRepository } from './site-handlers';
@@ -57,6 +61,23 @@ export function automationHandlers(ctx: ServiceContext): Pick<ServiceHandlers, A
   };
   ctx.jobs.registerResumer('repo:check', (input, from) => startCheck(String(input['destination']), Number(input['readDataPercent'] ?? 0), from));
 
+  /** With a scratch database set for the snapshot's site, the test restore imports the dump there. */
+  const scratchImporter = (siteName: string) => {
+    const site = store.find(siteName);
+    if (!site?.scratchDatabase) return undefined;
+    const scratch = site.scratchDatabase;
+    return async (folder: string) => {
+      const connection = await openSite(site, await store.secretsOf(site.name));
+      try {
+        if (!connection.importInto) throw new ApiError('BAD_REQUEST', `${site.name}'s database can only be reached over SSH with a shell; the scratch database cannot be used.`);
+        const tables = await connection.importInto(scratch, createReadStream(join(folder, ...DATABASE_DUMP_PATH.split('/'))));
+        return { tables: tables.length };
+      } finally {
+        await connection.close();
+      }
+    };
+  };
+
   const startTestRestore = (destination: string, snapshotRef: string, resumedFrom: string | null): string => {
     if (!ctx.destinations.find(destination)) throw new ApiError('NOT_FOUND', `No destination named ${destination}.`);
     return ctx.jobs.start(
@@ -65,7 +86,7 @@ export function automationHandlers(ctx: ServiceContext): Pick<ServiceHandlers, A
         const repo = await openDestinationRepository(ctx, destination);
         try {
           const snapshot = await resolveSnapshot(repo, snapshotRef);
-          const result = await testRestore(repo, snapshot, { signal, onProgress });
+          const result = await testRestore(repo, snapshot, { signal, onProgress, importDump: scratchImporter(snapshot.site) });
           setResult({ snapshot: snapshot.id, ...result });
           await catalog.recordVerification({
             kind: 'test-restore',
@@ -73,7 +94,7 @@ export function automationHandlers(ctx: ServiceContext): Pick<ServiceHandlers, A
             snapshot: snapshot.id,
             time: new Date().toISOString(),
             ok: result.problems.length === 0,
-            summary: `${result.files} files (${result.bytes} bytes) restored and compared with the snapshot`,
+            summary: `${result.files} files (${result.bytes} bytes) restored and compared with the snapshot${result.database ? `; database: ${result.database.message}` : ''}`,
             problems: result.problems,
           });
           if (result.problems.length > 0) throw Object.assign(new Error(`The test restore found ${result.problems.length} problems, first: ${result.problems[0]}`), { code: 'DAMAGE_FOUND' });

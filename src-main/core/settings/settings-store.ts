@@ -71,6 +71,8 @@ export const siteSchema = z.object({
   retention: retentionSchema.default(DEFAULT_RETENTION),
   /** A second destination its new snapshots are copied to after each backup (the seeds' "two independent backups"). */
   copyTo: z.string().nullable().default(null),
+  /** An empty database on the site's server that test restores import the dump into (it is overwritten; never the live one). */
+  scratchDatabase: z.string().regex(/^[A-Za-z0-9_$-]{1,64}$/, 'A database name has letters, digits, _ $ or - only.').nullable().default(null),
 });
 export type Site = z.infer<typeof siteSchema>;
 

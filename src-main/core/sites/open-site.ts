@@ -48,6 +48,8 @@ export interface SiteConnection {
   writer: SiteWriter;
   /** Loads SQL into the site's database (SSH with a shell), when it has one. */
   importDatabase: ((sql: AsyncIterable<Buffer>) => Promise<void>) | null;
+  /** Loads SQL into another database on the same server (a test restore's scratch database); returns its tables after. */
+  importInto: ((name: string, sql: AsyncIterable<Buffer>) => Promise<string[]>) | null;
   /** The database's tables now (for the restore preview). */
   listTables: (() => Promise<string[]>) | null;
   /** The password the database is reached with (from the keychain or wp-config.php); for a migrated wp-config.php. */
@@ -164,6 +166,14 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
         writer,
         importDatabase: withDb ? (sql) => importOverSsh(client, database, dbPassword, sql) : null,
         listTables: withDb ? () => listTables(client, database, dbPassword) : null,
+        importInto: withDb
+          ? async (name, sql) => {
+              if (name === database.name) throw new ApiError('BAD_REQUEST', `The scratch database cannot be the site's own database (${name}): a test restore would overwrite the live data.`);
+              const scratch = { ...database, name };
+              await importOverSsh(client, scratch, dbPassword, sql);
+              return listTables(client, scratch, dbPassword);
+            }
+          : null,
         databasePassword: database ? dbPassword : null,
         close: async () => {
           client.end();
@@ -203,6 +213,7 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
     testDatabase: null,
     writer: new FtpSiteWriter(source.pool, transferRoot, poolSize),
     importDatabase: null,
+    importInto: null,
     listTables: null,
     databasePassword: database ? (secrets.dbPassword ?? (wordpress ? wordpress.password : null)) : null,
     close: () => source.close(),

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliWith, startServe, type ServeProcess } from '../../helpers/cli';
 import { describeTree } from '../../helpers/tree';
 import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
+import { rootSql } from '../../harness/mariadb';
 import { placeSite, type PlacedSite } from '../../harness/site-placement';
 import { receivedMail } from '../../harness/smtpd';
 
@@ -199,6 +200,31 @@ describe('automation: replication, verification, alerts, the job queue', () => {
     expect(offsite[0]).toMatchObject({ kind: 'test-restore', ok: true, snapshot: good.result.snapshot });
     const checked = (await call('verify:history', { destination: 'Checked' })).verifications;
     expect(checked[0]).toMatchObject({ kind: 'test-restore', ok: false });
+  }, 240_000);
+
+  it('a test restore imports the dump into the site\'s scratch database, never into the live one', async () => {
+    const placed = await placeSite(harness, 'ssh-shell', 'scratch-site');
+    await addLocalDestination('Scratch');
+    const scratch = 'wp_scratch_test_restore';
+    await rootSql(harness.mariadb!, `DROP DATABASE IF EXISTS ${scratch}; CREATE DATABASE ${scratch};`);
+    await addSite('Scratch Site', placed, 'Scratch', ['--scratch-db', scratch]);
+    await addSite('Live Scratch', placed, 'Scratch', ['--scratch-db', placed.database]);
+    serve = await startServe(env());
+    expect(await jobDone((await call('backup:run', { site: 'Scratch Site' })).jobId)).toMatchObject({ status: 'succeeded' });
+    const test = await jobDone((await call('verify:testRestore', { destination: 'Scratch', snapshot: 'latest' })).jobId);
+    expect(test).toMatchObject({ status: 'succeeded', result: { problems: [], database: { imported: true } } });
+    const live = (await rootSql(harness.mariadb!, 'SHOW TABLES', placed.database)).trim().split('\n').sort();
+    expect((await rootSql(harness.mariadb!, 'SHOW TABLES', scratch)).trim().split('\n').sort()).toEqual(live);
+    expect(test.result.database.tables).toBe(live.length);
+    const count = 'SELECT COUNT(*), MAX(option_id) FROM wp_options';
+    expect(await rootSql(harness.mariadb!, count, scratch)).toBe(await rootSql(harness.mariadb!, count, placed.database));
+    expect((await call('verify:history', { destination: 'Scratch' })).verifications[0].summary).toContain(`imported into the scratch database: ${live.length} tables`);
+
+    // A scratch database that is the site's own is refused: the live data is never overwritten.
+    expect(await jobDone((await call('backup:run', { site: 'Live Scratch' })).jobId)).toMatchObject({ status: 'succeeded' });
+    const refused = await jobDone((await call('verify:testRestore', { destination: 'Scratch', snapshot: 'latest' })).jobId);
+    expect(refused).toMatchObject({ status: 'failed', result: { database: { imported: false } } });
+    expect(refused.result.database.message).toMatch(/cannot be the site's own database/);
   }, 240_000);
 
   it('the queue holds: one job per site, the global maximum, and the destination connections across jobs', async () => {
