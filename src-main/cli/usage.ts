@@ -50,7 +50,8 @@ Commands:
   site add NAME --url sftp://user@host:port/abs/path|ftp://…|ftps://… [--password-env VAR | --identity FILE]
          [--host-key SHA256:…|--accept-new-host-key] [--ca FILE|--tls-fingerprint SHA256:…]
          [--db auto|none|mysql://user@host:port/dbname] [--db-password-env VAR] [--staging] [--exclude PATTERN]... [--destination NAME]
-         [--copy-to NAME]   (a second destination each new snapshot is copied to)
+         [--copy-to NAME [--copy-daily-at HH:MM]]   (a second destination new snapshots are copied
+         to: after each backup, or once a day at the given time)
          [--scratch-db NAME]   (an empty database on the site's server that test restores import into)
          [--files-at HH:MM] [--files-weekly DAY] [--files-cron "M H DOM MON DOW"] [--db-every-hours N]
          (production default: files daily at 02:00, database every 6 h)

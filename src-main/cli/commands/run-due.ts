@@ -39,11 +39,11 @@ export async function runDueCommand(args: string[], io: CliOutput, env: NodeJS.P
   }
   if (values.json) io.out(JSON.stringify({ ...report, email }));
   else {
-    if (report.due.length === 0 && report.checks.length === 0) io.out('Nothing is due.');
+    if (report.due.length === 0 && report.checks.length === 0 && report.copies.length === 0) io.out('Nothing is due.');
     else if (values['dry-run']) for (const d of report.due) io.out(`due: ${d.site} (${d.kind})`);
     for (const s of report.skipped) io.out(`skipped: ${s.site}: ${s.reason}`);
     if (email === 'sent') io.out('Email report sent.');
   }
-  const failed = report.runs.some((r) => r.status === 'failed') || report.checks.some((c) => !c.ok) || email === 'failed';
+  const failed = report.runs.some((r) => r.status === 'failed') || report.checks.some((c) => !c.ok) || report.copies.some((c) => c.status === 'failed') || email === 'failed';
   return failed ? EXIT_ERROR : EXIT_OK;
 }

@@ -137,6 +137,7 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
           destination: { type: 'string' },
           'copy-to': { type: 'string' },
           'scratch-db': { type: 'string' },
+          'copy-daily-at': { type: 'string' },
           'files-at': { type: 'string' },
           'db-every-hours': { type: 'string' },
           'files-weekly': { type: 'string' },
@@ -164,6 +165,8 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
       for (const name of [values.destination, values['copy-to']]) {
         if (name && !core.destinations.find(name)) throw new UsageError(`No destination named ${name} (see \`sitevault destination list\`).`);
       }
+      if (values['copy-daily-at'] && !values['copy-to']) throw new UsageError('--copy-daily-at needs --copy-to (the second destination).');
+      if (values['copy-daily-at'] && !/^([01]\d|2[0-3]):[0-5]\d$/.test(values['copy-daily-at'])) throw new UsageError(`--copy-daily-at takes a time as HH:MM, not ${values['copy-daily-at']}.`);
       if (values['copy-to'] && values['copy-to'] === values.destination) throw new UsageError('--copy-to must name another destination than --destination.');
       const saved = await store.save(
         {
@@ -181,6 +184,8 @@ export async function siteCommand(args: string[], io: CliOutput, env: NodeJS.Pro
           destination: values.destination ?? null,
           copyTo: values['copy-to'] ?? null,
           scratchDatabase: values['scratch-db'] ?? null,
+          copyWhen: values['copy-daily-at'] ? 'daily' : 'after-backup',
+          copyAt: values['copy-daily-at'] ?? '04:00',
           schedule: scheduleFromOptions(values),
           ...numbers,
         },

@@ -27,7 +27,7 @@ describe('desktop alerts', () => {
 
   it('finds production sites without a good backup in N days, ignoring safety snapshots and staging sites', async () => {
     const now = Date.parse('2026-11-22T12:00:00Z');
-    const site = (name: string, environment: 'production' | 'staging' = 'production') => ({ name, url: '', environment, destination: 'D', copyTo: null, hostKey: null, tlsFingerprint: null, databaseMode: 'auto' as const, schedule: null, nextRun: null, hasPassword: true, hasKeyPassphrase: false, hasDatabasePassword: false });
+    const site = (name: string, environment: 'production' | 'staging' = 'production') => ({ name, url: '', environment, destination: 'D', copyTo: null, copyWhen: null, hostKey: null, tlsFingerprint: null, databaseMode: 'auto' as const, schedule: null, nextRun: null, hasPassword: true, hasKeyPassphrase: false, hasDatabasePassword: false });
     const snap = (siteName: string, time: string, tags: string[] = []) => ({ id: time, time, site: siteName, tags, kind: 'both' as const, files: 1, bytes: 1, bytesAdded: 1, warnings: 0 });
     const handlers = {
       'site:list': async () => ({ sites: [site('fresh'), site('old'), site('never'), site('stage', 'staging')] }),

@@ -11,12 +11,14 @@ export function runReportEmail(report: RunDueReport, send: EmailPreferences['sen
   const failed = report.runs.filter((r) => r.status === 'failed');
   const damaged = report.checks.filter((c) => c.problems.length > 0);
   const unchecked = report.checks.filter((c) => c.error);
-  const problems = failed.length + damaged.length + unchecked.length;
-  if (problems === 0 && (send === 'problems' || (report.runs.length === 0 && report.checks.length === 0))) return null;
+  const notCopied = report.copies.filter((c) => c.status === 'failed');
+  const problems = failed.length + damaged.length + unchecked.length + notCopied.length;
+  if (problems === 0 && (send === 'problems' || (report.runs.length === 0 && report.checks.length === 0 && report.copies.length === 0))) return null;
   const parts = [
     failed.length ? `${failed.length} backup${failed.length > 1 ? 's' : ''} failed` : null,
     damaged.length ? `damage found in ${damaged.map((c) => c.destination).join(', ')}` : null,
     unchecked.length ? `${unchecked.length} check${unchecked.length > 1 ? 's' : ''} could not run` : null,
+    notCopied.length ? `${notCopied.length} cop${notCopied.length > 1 ? 'ies' : 'y'} to a second destination failed` : null,
   ].filter(Boolean);
   const subject = `SiteVault: ${parts.length ? parts.join(', ') : `${report.runs.length} backups OK`}`;
   const lines = [`Scheduled run at ${report.now}`, ''];
@@ -27,6 +29,9 @@ export function runReportEmail(report: RunDueReport, send: EmailPreferences['sen
     } else {
       lines.push(`FAILED  ${run.site} (${run.kind}): ${run.error}`);
     }
+  }
+  for (const copy of report.copies) {
+    lines.push(copy.status === 'succeeded' ? `COPIED  ${copy.site} to ${copy.destination}: ${copy.copied} snapshots` : `FAILED  copy of ${copy.site} to ${copy.destination}: ${copy.error}`);
   }
   for (const check of report.checks) {
     if (check.error) lines.push(`CHECK   ${check.destination}: could not run: ${check.error}`);

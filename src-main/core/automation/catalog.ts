@@ -20,7 +20,7 @@ export type CatalogVerification = z.infer<typeof verificationSchema>;
 
 const catalogSchema = z.object({
   version: z.literal(1),
-  sites: z.record(z.string(), z.object({ files: z.string().nullable().default(null), database: z.string().nullable().default(null) })),
+  sites: z.record(z.string(), z.object({ files: z.string().nullable().default(null), database: z.string().nullable().default(null), copy: z.string().nullable().default(null) })),
   destinations: z.record(z.string(), z.object({ lastPrune: z.string().nullable().default(null), lastCheck: z.string().nullable().default(null) })),
   history: z.array(runSchema),
   jobs: z.array(jobSchema).default([]),
@@ -73,14 +73,22 @@ export class Catalog {
     return next;
   }
 
-  async lastRuns(site: string): Promise<{ files: string | null; database: string | null }> {
-    return (await this.read()).sites[site] ?? { files: null, database: null };
+  async lastRuns(site: string): Promise<{ files: string | null; database: string | null; copy: string | null }> {
+    return (await this.read()).sites[site] ?? { files: null, database: null, copy: null };
+  }
+
+  /** A copy to the site's second destination finished at `time`. */
+  recordCopy(site: string, time: string): Promise<void> {
+    return this.update((data) => {
+      const last = (data.sites[site] ??= { files: null, database: null, copy: null });
+      last.copy = laterOf(last.copy, time);
+    });
   }
 
   recordRun(run: CatalogRun): Promise<void> {
     return this.update((data) => {
       if (run.status === 'succeeded') {
-        const last = (data.sites[run.site] ??= { files: null, database: null });
+        const last = (data.sites[run.site] ??= { files: null, database: null, copy: null });
         if (run.kind !== 'database') last.files = laterOf(last.files, run.started);
         if (run.kind !== 'files') last.database = laterOf(last.database, run.started);
       }

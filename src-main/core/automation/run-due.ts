@@ -8,8 +8,8 @@ import type { Site } from '../settings/settings-store';
 import type { SiteSecrets } from '../sites/open-site';
 import type { JobRequest } from '../jobs/job-runner';
 import type { Catalog, CatalogRun } from './catalog';
-import { dueNow, effectiveSchedule } from './schedule';
-import { runSiteBackup, type BackupRunReport } from './site-backup-run';
+import { dueNow, effectiveSchedule, latestDailySlot } from './schedule';
+import { replicateSite, runSiteBackup, type BackupRunReport } from './site-backup-run';
 
 export { planRetention } from './site-backup-run';
 
@@ -25,7 +25,7 @@ export interface RunDueDeps {
   dryRun?: boolean;
   onLine?: (line: string) => void;
   /** Runs one piece of work; the app passes one that runs it as a job (queue, progress on screen). */
-  asJob?: <T>(spec: { kind: 'backup' | 'verify'; title: string; site: string | null; request: JobRequest }, work: (context: { signal?: AbortSignal; onProgress?: ProgressListener }) => Promise<T>) => Promise<T>;
+  asJob?: <T>(spec: { kind: 'backup' | 'verify' | 'replicate'; title: string; site: string | null; request: JobRequest }, work: (context: { signal?: AbortSignal; onProgress?: ProgressListener }) => Promise<T>) => Promise<T>;
 }
 
 export interface ScheduledCheck {
@@ -37,6 +37,14 @@ export interface ScheduledCheck {
   error: string | null;
 }
 
+export interface ScheduledCopy {
+  site: string;
+  destination: string;
+  status: 'succeeded' | 'failed';
+  copied: number;
+  error: string | null;
+}
+
 export interface RunDueReport {
   now: string;
   due: Array<{ site: string; kind: 'both' | 'files' | 'database' }>;
@@ -44,6 +52,8 @@ export interface RunDueReport {
   runs: Array<CatalogRun & { report: BackupRunReport | null }>;
   pruned: string[];
   checks: ScheduledCheck[];
+  /** Copies to second destinations made on their own daily schedule (not after each backup). */
+  copies: ScheduledCopy[];
 }
 
 const direct: NonNullable<RunDueDeps['asJob']> = (_spec, work) => work({});
@@ -59,7 +69,7 @@ export async function runDue(deps: RunDueDeps): Promise<RunDueReport> {
   const { now, catalog } = deps;
   const say = deps.onLine ?? (() => {});
   const asJob = deps.asJob ?? direct;
-  const report: RunDueReport = { now: now.toISOString(), due: [], skipped: [], runs: [], pruned: [], checks: [] };
+  const report: RunDueReport = { now: now.toISOString(), due: [], skipped: [], runs: [], pruned: [], checks: [], copies: [] };
   const touched = new Set<string>();
   const state = await catalog.read();
   for (const site of deps.sites) {
@@ -94,6 +104,7 @@ export async function runDue(deps: RunDueDeps): Promise<RunDueReport> {
     }
   }
   if (deps.dryRun) return report;
+  await runScheduledCopies(deps, report, asJob, touched);
   for (const destination of touched) {
     const last = (await catalog.read()).destinations[destination]?.lastPrune;
     if (last && now.getTime() - Date.parse(last) < PRUNE_EVERY_MS) continue;
@@ -113,6 +124,36 @@ export async function runDue(deps: RunDueDeps): Promise<RunDueReport> {
   }
   await runScheduledChecks(deps, report, asJob);
   return report;
+}
+
+/** Copies to second destinations whose daily copy time has come (sites that do not copy after each backup). */
+async function runScheduledCopies(deps: RunDueDeps, report: RunDueReport, asJob: NonNullable<RunDueDeps['asJob']>, touched: Set<string>): Promise<void> {
+  const state = await deps.catalog.read();
+  for (const site of deps.sites) {
+    if (!site.copyTo || !site.destination || site.copyWhen !== 'daily') continue;
+    const last = state.sites[site.name]?.copy;
+    if (last && Date.parse(last) >= latestDailySlot(site.copyAt, deps.now).getTime()) continue;
+    const copy: ScheduledCopy = { site: site.name, destination: site.copyTo, status: 'failed', copied: 0, error: null };
+    deps.onLine?.(`${site.name}: copying to ${site.copyTo}`);
+    try {
+      const source = site.destination;
+      const result = await asJob({ kind: 'replicate', title: `Copy ${site.name} to ${site.copyTo}`, site: site.name, request: { op: 'replication:run', input: { site: site.name } } }, async ({ onProgress }) => {
+        const repo = await deps.openRepository(source);
+        try {
+          return await replicateSite(repo, deps, site, deps.now, onProgress);
+        } finally {
+          await repo.backend.close();
+        }
+      });
+      Object.assign(copy, { status: 'succeeded', copied: result.copied });
+      touched.add(site.copyTo);
+      deps.onLine?.(`${site.name}: ${result.copied} snapshots copied to ${site.copyTo}`);
+    } catch (error) {
+      copy.error = error instanceof Error ? error.message : String(error);
+      deps.onLine?.(`${site.name}: copy to ${site.copyTo} FAILED: ${copy.error}`);
+    }
+    report.copies.push(copy);
+  }
 }
 
 /** The weekly (by default) full check of every destination a site uses, reading back a share of the data. */

@@ -78,12 +78,13 @@ export async function applySitePolicy(repo: Repository, site: Site, now: Date): 
  * Copies the site's snapshots that its second destination lacks (only missing data travels),
  * then applies the site's policy there too, so both keep the same set.
  */
-export async function replicateSite(source: Repository, env: Pick<BackupRunEnv, 'openRepository'>, site: Site, now: Date, onProgress?: ProgressListener): Promise<ReplicationReport> {
+export async function replicateSite(source: Repository, env: Pick<BackupRunEnv, 'openRepository' | 'catalog'>, site: Site, now: Date, onProgress?: ProgressListener): Promise<ReplicationReport> {
   const destination = site.copyTo!;
   const replica = await env.openRepository(destination);
   try {
     const copy = await copySnapshots(source, replica, { site: site.name, onProgress });
     const removed = await applySitePolicy(replica, site, now);
+    await env.catalog.recordCopy(site.name, now.toISOString());
     return { destination, copied: copy.copied.length, removed, error: null };
   } finally {
     await replica.backend.close();
@@ -133,7 +134,7 @@ export async function runSiteBackup(env: BackupRunEnv, site: Site, options: Back
     }
     if (options.applyPolicy) report.removed = await applySitePolicy(repo, site, now);
     await record(null);
-    if (site.copyTo) {
+    if (site.copyTo && site.copyWhen === 'after-backup') {
       try {
         report.replication = await replicateSite(repo, env, site, now, options.onProgress);
       } catch (error) {

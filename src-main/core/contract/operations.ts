@@ -121,6 +121,8 @@ export const siteInfoSchema = z.object({
   destination: z.string().nullable(),
   /** The second destination its snapshots are copied to, if any. */
   copyTo: z.string().nullable(),
+  /** In words: "after each backup" or "daily at 04:00". */
+  copyWhen: z.string().nullable(),
   hostKey: z.string().nullable(),
   tlsFingerprint: z.string().nullable(),
   databaseMode: z.enum(['auto', 'manual', 'none']),
@@ -265,6 +267,8 @@ export const operations = {
         environment: z.enum(['production', 'staging']).default('production'),
         destination: z.string().min(1, 'Choose where its backups go.'),
         copyTo: z.string().nullable().default(null),
+        copyWhen: z.enum(['after-backup', 'daily']).default('after-backup'),
+        copyAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time is HH:MM (24-hour).').default('04:00'),
         scratchDatabase: z.string().nullable().default(null),
         database: z.enum(['auto', 'none']).default('auto'),
         /** null: the default for its kind (production: files daily 02:00, database every 6 h; staging: none). */

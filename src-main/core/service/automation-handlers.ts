@@ -31,7 +31,7 @@ export function automationHandlers(ctx: ServiceContext): Pick<ServiceHandlers, A
       async ({ onProgress, setResult }) => {
         const repo = await openDestinationRepository(ctx, source);
         try {
-          const report = await replicateSite(repo, { openRepository: (d) => openDestinationRepository(ctx, d) }, site, new Date(), onProgress);
+          const report = await replicateSite(repo, { openRepository: (d) => openDestinationRepository(ctx, d), catalog }, site, new Date(), onProgress);
           setResult({ ...report });
         } finally {
           await repo.backend.close();

@@ -82,6 +82,7 @@ async function siteInfo(store: SiteStore, site: Site, schedulerActive: boolean):
     environment: site.environment,
     destination: site.destination,
     copyTo: site.copyTo,
+    copyWhen: site.copyTo ? (site.copyWhen === 'daily' ? `daily at ${site.copyAt}` : 'after each backup') : null,
     hostKey: site.hostKey,
     tlsFingerprint: site.tlsFingerprint,
     databaseMode: site.database.mode,

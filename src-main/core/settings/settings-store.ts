@@ -71,6 +71,9 @@ export const siteSchema = z.object({
   retention: retentionSchema.default(DEFAULT_RETENTION),
   /** A second destination its new snapshots are copied to after each backup (the seeds' "two independent backups"). */
   copyTo: z.string().nullable().default(null),
+  /** When to copy: after each backup, or once a day at `copyAt` (local time; e.g. at night, when the line is free). */
+  copyWhen: z.enum(['after-backup', 'daily']).default('after-backup'),
+  copyAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time is HH:MM (24-hour).').default('04:00'),
   /** An empty database on the site's server that test restores import the dump into (it is overwritten; never the live one). */
   scratchDatabase: z.string().regex(/^[A-Za-z0-9_$-]{1,64}$/, 'A database name has letters, digits, _ $ or - only.').nullable().default(null),
 });

@@ -123,6 +123,34 @@ describe('automation: replication, verification, alerts, the job queue', () => {
     expect((await sv(['check', '--repo', 'Offsite', '--read-data'], { SITEVAULT_PASSPHRASE: 'another passphrase for offsite' })).code).toBe(0);
   }, 180_000);
 
+  it('copies once a day at its own time when the site is set so, not after each backup', async () => {
+    const placed = await placeSite(harness, 'ssh-shell', 'daily-copy');
+    await addLocalDestination('Daily Source');
+    await addLocalDestination('Daily Copy');
+    const add = await sv(['site', 'add', 'Daily Copy Site', '--url', siteUrl(placed), '--password-env', 'SHELL_PASSWORD', '--host-key', harness.sshd!.hostKeyFingerprint, '--destination', 'Daily Source', '--copy-to', 'Daily Copy', '--copy-daily-at', '04:00', '--files-at', '02:00', '--db-every-hours', '1']);
+    expect(add.code, add.stderr).toBe(0);
+    const day = new Date(Date.now() - 3 * DAY);
+    const local = (hours: number, minutes = 0) => new Date(day.getFullYear(), day.getMonth(), day.getDate(), hours, minutes);
+    const onlyThisSite = (report: Json) => ({ runs: report.runs.filter((r: Json) => r.site === 'Daily Copy Site'), copies: report.copies.filter((c: Json) => c.site === 'Daily Copy Site') });
+    // Never copied: the first copy follows the first backup at once.
+    const first = onlyThisSite((await runDue(local(3))).report);
+    expect(first.runs).toMatchObject([{ status: 'succeeded', report: { replication: null } }]);
+    expect(first.copies).toEqual([{ site: 'Daily Copy Site', destination: 'Daily Copy', status: 'succeeded', copied: 1, error: null }]);
+    // A database backup at 03:30 is not copied until 04:00.
+    const between = onlyThisSite((await runDue(local(3, 30))).report);
+    expect(between.runs).toEqual([]);
+    const atFour = onlyThisSite((await runDue(local(4, 0))).report);
+    expect(atFour.runs).toMatchObject([{ kind: 'database', status: 'succeeded', report: { replication: null } }]);
+    expect(atFour.copies).toMatchObject([{ status: 'succeeded', copied: 1 }]);
+    const atFive = onlyThisSite((await runDue(local(5, 0))).report);
+    expect(atFive.runs).toMatchObject([{ kind: 'database', status: 'succeeded' }]);
+    expect(atFive.copies).toEqual([]);
+    // The site's policy runs on the copy too: one per day is kept there, the 04:00 one.
+    const copies = await json(['snapshots', '--repo', 'Daily Copy', '--json'], { SITEVAULT_PASSPHRASE: PASS });
+    expect(copies.map((c: Json) => c.original)).toEqual([atFour.runs[0].snapshot]);
+    await sv(['site', 'remove', 'Daily Copy Site']);
+  }, 180_000);
+
   it('the scheduled check finds a corrupted pack, fails with the pack named, and the email report says so', async () => {
     const placed = await placeSite(harness, 'ssh-shell', 'checked-site');
     const repo = await addLocalDestination('Checked');
