@@ -1,10 +1,9 @@
 import { app, Menu, Notification, nativeImage, powerSaveBlocker, Tray } from 'electron';
 import { join } from 'node:path';
+import { Catalog } from '../core/automation/catalog';
 import type { Core } from '../core/open-core';
 import { ActivityCounter, alertForJob, staleSites, type Alert } from '../core/alerts/desktop-alerts';
 
-/** Days without a good backup before a production site is called stale. */
-const STALE_AFTER_DAYS = 2;
 const STALE_CHECK_EVERY_MS = 6 * 60 * 60 * 1000;
 
 function notify(alert: Alert): void {
@@ -72,7 +71,12 @@ export function startDesktopIntegration(core: Core, showWindow: () => void): { t
     }
   });
 
-  const checkStale = () => void staleSites(core.handlers, STALE_AFTER_DAYS).then((alerts) => alerts.forEach(notify)).catch(() => {});
+  const catalog = new Catalog(core.dataDir);
+  const checkStale = () =>
+    void catalog
+      .read()
+      .then((data) => staleSites(core.settings.data.sites, (site) => data.sites[site]?.files ?? null).forEach(notify))
+      .catch(() => {});
   const staleTimer = setInterval(checkStale, STALE_CHECK_EVERY_MS);
   setTimeout(checkStale, 60_000).unref();
   refresh();

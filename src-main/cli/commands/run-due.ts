@@ -32,7 +32,7 @@ export async function runDueCommand(args: string[], io: CliOutput, env: NodeJS.P
   });
   let email: string = 'off';
   if (!values['dry-run']) {
-    email = await emailRunReport(preferences.email, core.secrets, report).catch((error: unknown) => {
+    email = await emailRunReport(preferences.email, core.secrets, report, new Catalog(core.dataDir)).catch((error: unknown) => {
       io.err((error as Error).message);
       return 'failed';
     });

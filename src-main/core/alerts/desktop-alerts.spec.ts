@@ -25,20 +25,29 @@ describe('desktop alerts', () => {
     expect(changes).toEqual([true, false]);
   });
 
-  it('finds production sites without a good backup in N days, ignoring safety snapshots and staging sites', async () => {
-    const now = Date.parse('2026-11-22T12:00:00Z');
-    const site = (name: string, environment: 'production' | 'staging' = 'production') => ({ name, url: '', environment, destination: 'D', copyTo: null, copyWhen: null, hostKey: null, tlsFingerprint: null, databaseMode: 'auto' as const, schedule: null, nextRun: null, hasPassword: true, hasKeyPassphrase: false, hasDatabasePassword: false });
-    const snap = (siteName: string, time: string, tags: string[] = []) => ({ id: time, time, site: siteName, tags, kind: 'both' as const, files: 1, bytes: 1, bytesAdded: 1, warnings: 0 });
-    const handlers = {
-      'site:list': async () => ({ sites: [site('fresh'), site('old'), site('never'), site('stage', 'staging')] }),
-      'repo:snapshots': async ({ site: name }: { destination: string; site?: string }) => ({
-        snapshots: { fresh: [snap('fresh', '2026-11-22T01:00:00Z')], old: [snap('old', '2026-11-10T01:00:00Z'), snap('old', '2026-11-22T01:00:00Z', ['safety'])], never: [], stage: [] }[name as 'fresh'] ?? [],
-      }),
+  it('finds sites without a good backup within twice their expected interval, by their own schedule', () => {
+    const now = Date.parse('2026-11-22T12:00:00');
+    const weekly = { files: { enabled: true, time: '02:00', frequency: 'weekly' as const, weekday: 1, cron: null }, database: { enabled: false, everyHours: 6 } };
+    const sites = [
+      { name: 'fresh', environment: 'production' as const, schedule: null },
+      { name: 'old', environment: 'production' as const, schedule: null },
+      { name: 'never', environment: 'production' as const, schedule: null },
+      { name: 'stage', environment: 'staging' as const, schedule: null },
+      { name: 'weekly', environment: 'production' as const, schedule: weekly },
+      { name: 'weekly-late', environment: 'production' as const, schedule: weekly },
+    ];
+    const last: Record<string, string | null> = {
+      fresh: '2026-11-22T02:01:00',
+      old: '2026-11-19T02:01:00',
+      never: null,
+      stage: null,
+      weekly: '2026-11-10T02:00:00',
+      'weekly-late': '2026-11-02T02:00:00',
     };
-    const alerts = await staleSites(handlers, 2, now);
-    expect(alerts).toEqual([
-      { title: 'No recent backup of old', body: 'The last good backup is 12 days old.' },
+    expect(staleSites(sites, (name) => last[name] ?? null, now)).toEqual([
+      { title: 'No recent backup of old', body: 'The last good backup is 3 days old; it is expected every day.' },
       { title: 'No recent backup of never', body: 'It has never been backed up.' },
+      { title: 'No recent backup of weekly-late', body: 'The last good backup is 20 days old; it is expected every 7 days.' },
     ]);
   });
 });

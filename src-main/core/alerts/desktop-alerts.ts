@@ -1,4 +1,6 @@
-import type { Job, ServiceHandlers } from '../contract/operations';
+import { effectiveSchedule, latestFilesSlot, nextRun, type Schedule } from '../automation/schedule';
+import type { Job } from '../contract/operations';
+import type { Site } from '../settings/settings-store';
 
 /** A desktop notification to show. */
 export interface Alert {
@@ -41,19 +43,36 @@ export class ActivityCounter {
 }
 
 /**
- * Sites whose last good backup (not a safety snapshot) is older than `days`, or that have
- * none: read from each site's destination through the service API.
+ * Production sites (and any site with a schedule) whose last good files backup is older than
+ * twice the time between two of its scheduled backups (a daily site: two days; a weekly one:
+ * two weeks), or that were never backed up. Read from the catalog, so it works offline.
  */
-export async function staleSites(handlers: Pick<ServiceHandlers, 'site:list' | 'repo:snapshots'>, days: number, now = Date.now()): Promise<Alert[]> {
+export function staleSites(sites: ReadonlyArray<Pick<Site, 'name' | 'environment' | 'schedule'>>, lastFiles: (site: string) => string | null, now = Date.now()): Alert[] {
   const alerts: Alert[] = [];
-  for (const site of (await handlers['site:list']({})).sites) {
-    if (!site.destination || site.environment === 'staging') continue;
-    const { snapshots } = await handlers['repo:snapshots']({ destination: site.destination, site: site.name }).catch(() => ({ snapshots: [] }));
-    const last = snapshots.filter((s) => !s.tags.includes('safety')).at(-1);
-    const age = last ? (now - Date.parse(last.time)) / 86_400_000 : Infinity;
-    if (age > days) {
-      alerts.push({ title: `No recent backup of ${site.name}`, body: last ? `The last good backup is ${Math.floor(age)} days old.` : 'It has never been backed up.' });
-    }
+  for (const site of sites) {
+    const schedule = effectiveSchedule(site);
+    const interval = expectedInterval(schedule, new Date(now));
+    if (interval === null) continue;
+    const last = lastFiles(site.name);
+    const age = last ? now - Date.parse(last) : Infinity;
+    if (age <= 2 * interval) continue;
+    const days = Math.floor(age / 86_400_000);
+    alerts.push({ title: `No recent backup of ${site.name}`, body: last ? `The last good backup is ${days} day${days === 1 ? '' : 's'} old; it is expected ${describeInterval(interval)}.` : 'It has never been backed up.' });
   }
   return alerts;
+}
+
+/** The time between two scheduled file backups around `now`, or null when the files have no schedule. */
+export function expectedInterval(schedule: Schedule | null, now: Date): number | null {
+  if (!schedule?.files.enabled) return null;
+  const previous = latestFilesSlot(schedule.files, now);
+  const next = nextRun({ ...schedule, database: { ...schedule.database, enabled: false } }, now);
+  if (!next || previous.getTime() === 0) return null;
+  return next.getTime() - previous.getTime();
+}
+
+function describeInterval(ms: number): string {
+  const hours = Math.round(ms / 3_600_000);
+  if (hours % 24 === 0) return hours === 24 ? 'every day' : `every ${hours / 24} days`;
+  return `every ${hours} hours`;
 }

@@ -1,3 +1,4 @@
+import type { Catalog } from '../automation/catalog';
 import type { RunDueReport } from '../automation/run-due';
 import type { EmailPreferences } from '../settings/preferences';
 import type { SecretStore } from '../secrets/keychain';
@@ -12,12 +13,13 @@ export function runReportEmail(report: RunDueReport, send: EmailPreferences['sen
   const damaged = report.checks.filter((c) => c.problems.length > 0);
   const unchecked = report.checks.filter((c) => c.error);
   const notCopied = report.copies.filter((c) => c.status === 'failed');
-  const problems = failed.length + damaged.length + unchecked.length + notCopied.length;
+  const problems = failed.length + damaged.length + unchecked.length + notCopied.length + report.stale.length;
   if (problems === 0 && (send === 'problems' || (report.runs.length === 0 && report.checks.length === 0 && report.copies.length === 0))) return null;
   const parts = [
     failed.length ? `${failed.length} backup${failed.length > 1 ? 's' : ''} failed` : null,
     damaged.length ? `damage found in ${damaged.map((c) => c.destination).join(', ')}` : null,
     unchecked.length ? `${unchecked.length} check${unchecked.length > 1 ? 's' : ''} could not run` : null,
+    report.stale.length ? `${report.stale.length} site${report.stale.length > 1 ? 's' : ''} without a recent backup` : null,
     notCopied.length ? `${notCopied.length} cop${notCopied.length > 1 ? 'ies' : 'y'} to a second destination failed` : null,
   ].filter(Boolean);
   const subject = `SiteVault: ${parts.length ? parts.join(', ') : `${report.runs.length} backups OK`}`;
@@ -41,15 +43,28 @@ export function runReportEmail(report: RunDueReport, send: EmailPreferences['sen
     } else lines.push(`CHECK   ${check.destination}: no problems (${check.snapshots} snapshots, ${check.packsRead} packs read back)`);
   }
   for (const s of report.skipped) lines.push(`SKIPPED ${s.site}: ${s.reason}`);
+  for (const s of report.stale) lines.push(`STALE   ${s.title.replace(/^No recent backup of /, '')}: ${s.body}`);
   lines.push('', 'Open SiteVault to see the details, resume a failed job, or check a destination.');
   return { subject, text: lines.join('\n') };
 }
 
-/** Sends the run's report when email is on and there is something to send; returns what happened, for logs. */
-export async function emailRunReport(email: EmailPreferences, secrets: SecretStore, report: RunDueReport): Promise<'sent' | 'nothing to send' | 'off'> {
+const STALE_EMAIL_EVERY_MS = 86_400_000;
+
+/**
+ * Sends the run's report when email is on and there is something to send; returns what
+ * happened, for logs. Stale sites alone are reported once a day, not at every run.
+ */
+export async function emailRunReport(email: EmailPreferences, secrets: SecretStore, report: RunDueReport, catalog: Catalog): Promise<'sent' | 'nothing to send' | 'off'> {
   if (!email.enabled) return 'off';
-  const message = runReportEmail(report, email.send);
+  const lastStale = (await catalog.read()).emails.lastStale;
+  const staleReported = lastStale !== null && Date.parse(report.now) - Date.parse(lastStale) < STALE_EMAIL_EVERY_MS;
+  const message = runReportEmail(staleReported ? { ...report, stale: [] } : report, email.send);
   if (!message) return 'nothing to send';
   await sendEmail(email, await secrets.read(EMAIL_PASSWORD_ACCOUNT), message);
+  if (report.stale.length > 0 && !staleReported) {
+    await catalog.update((data) => {
+      data.emails.lastStale = report.now;
+    });
+  }
   return 'sent';
 }

@@ -25,6 +25,8 @@ const catalogSchema = z.object({
   history: z.array(runSchema),
   jobs: z.array(jobSchema).default([]),
   verifications: z.array(verificationSchema).default([]),
+  /** When an email last reported stale sites (they are reported once a day, not at every run). */
+  emails: z.object({ lastStale: z.string().nullable().default(null) }).default({ lastStale: null }),
 });
 export type CatalogData = z.infer<typeof catalogSchema>;
 
@@ -33,7 +35,7 @@ const JOBS_KEPT = 300;
 const VERIFICATIONS_KEPT = 500;
 
 function emptyCatalog(): CatalogData {
-  return { version: 1, sites: {}, destinations: {}, history: [], jobs: [], verifications: [] };
+  return { version: 1, sites: {}, destinations: {}, history: [], jobs: [], verifications: [], emails: { lastStale: null } };
 }
 
 /**

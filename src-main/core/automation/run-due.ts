@@ -1,3 +1,4 @@
+import { staleSites, type Alert } from '../alerts/desktop-alerts';
 import { ApiError } from '../contract/errors';
 import { checkRepository } from '../engine/check';
 import { prune } from '../engine/prune';
@@ -14,6 +15,24 @@ import { replicateSite, runSiteBackup, type BackupRunReport } from './site-backu
 export { planRetention } from './site-backup-run';
 
 const PRUNE_EVERY_MS = 7 * 86_400_000;
+/** After a failed scheduled backup, the next try waits 15 min, then 30, 60, … up to 6 hours. */
+const RETRY_FIRST_MS = 15 * 60_000;
+const RETRY_MAX_MS = 6 * 3_600_000;
+
+/** When a site whose last scheduled runs failed may be tried again (null: no failure to wait after). */
+export function retryAfter(history: readonly CatalogRun[], site: string): Date | null {
+  let failures = 0;
+  let last: CatalogRun | null = null;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const run = history[i]!;
+    if (run.site !== site) continue;
+    if (run.status !== 'failed') break;
+    last ??= run;
+    failures++;
+  }
+  if (!last) return null;
+  return new Date(Date.parse(last.finished) + Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1)));
+}
 
 export interface RunDueDeps {
   sites: Site[];
@@ -54,6 +73,8 @@ export interface RunDueReport {
   checks: ScheduledCheck[];
   /** Copies to second destinations made on their own daily schedule (not after each backup). */
   copies: ScheduledCopy[];
+  /** Sites with no good backup within twice their expected interval, after this run. */
+  stale: Alert[];
 }
 
 const direct: NonNullable<RunDueDeps['asJob']> = (_spec, work) => work({});
@@ -69,7 +90,7 @@ export async function runDue(deps: RunDueDeps): Promise<RunDueReport> {
   const { now, catalog } = deps;
   const say = deps.onLine ?? (() => {});
   const asJob = deps.asJob ?? direct;
-  const report: RunDueReport = { now: now.toISOString(), due: [], skipped: [], runs: [], pruned: [], checks: [], copies: [] };
+  const report: RunDueReport = { now: now.toISOString(), due: [], skipped: [], runs: [], pruned: [], checks: [], copies: [], stale: [] };
   const touched = new Set<string>();
   const state = await catalog.read();
   for (const site of deps.sites) {
@@ -81,6 +102,11 @@ export async function runDue(deps: RunDueDeps): Promise<RunDueReport> {
       continue;
     }
     const kind = due.files && wantDatabase ? 'both' : due.files ? 'files' : 'database';
+    const waitUntil = retryAfter(state.history, site.name);
+    if (waitUntil && waitUntil > now) {
+      report.skipped.push({ site: site.name, reason: `its last backup failed; next try after ${waitUntil.toISOString()}` });
+      continue;
+    }
     report.due.push({ site: site.name, kind });
     if (deps.dryRun) continue;
     const run: RunDueReport['runs'][number] = { site: site.name, kind, started: now.toISOString(), finished: now.toISOString(), status: 'failed', snapshot: null, error: null, removed: 0, report: null };
@@ -123,6 +149,8 @@ export async function runDue(deps: RunDueDeps): Promise<RunDueReport> {
     }
   }
   await runScheduledChecks(deps, report, asJob);
+  const after = await catalog.read();
+  report.stale = staleSites(deps.sites, (site) => after.sites[site]?.files ?? null, now.getTime());
   return report;
 }
 

@@ -36,7 +36,7 @@ export function startScheduler(core: Core, options: { everyMs?: number; firstAft
           return output as Awaited<ReturnType<typeof work>>;
         },
       });
-      await emailRunReport(core.settings.data.preferences.email, core.secrets, report).catch((error: unknown) => options.onError?.(error));
+      await emailRunReport(core.settings.data.preferences.email, core.secrets, report, new Catalog(core.dataDir)).catch((error: unknown) => options.onError?.(error));
     } catch (error) {
       options.onError?.(error);
     } finally {

@@ -102,6 +102,9 @@ export async function runSiteBackup(env: BackupRunEnv, site: Site, options: Back
   if (!site.destination) throw new ApiError('BAD_REQUEST', `${site.name} has no destination for its backups yet: choose one in its settings.`);
   const now = options.time ?? new Date();
   const started = new Date().toISOString();
+  const startedMs = Date.now();
+  // On an injected clock (run-due --now), the run ends on that clock too, so retries are timed on it.
+  const finishedAt = () => (options.time ? new Date(now.getTime() + Date.now() - startedMs) : new Date()).toISOString();
   const opening = env.openRepository(site.destination);
   opening.catch(() => {});
   let repo: Repository | null = null;
@@ -110,7 +113,7 @@ export async function runSiteBackup(env: BackupRunEnv, site: Site, options: Back
     repo = await opening;
     const report: BackupRunReport = { snapshot: result.id, files: result.snapshot.stats.files, bytes: result.snapshot.stats.bytes, warnings: result.snapshot.warnings.length, removed: 0, verified: null, replication: null };
     const record = (error: string | null) =>
-      env.catalog.recordRun({ site: site.name, kind: options.kind, started: options.time ? now.toISOString() : started, finished: new Date().toISOString(), status: 'succeeded', snapshot: result.id, error, removed: report.removed });
+      env.catalog.recordRun({ site: site.name, kind: options.kind, started: options.time ? now.toISOString() : started, finished: finishedAt(), status: 'succeeded', snapshot: result.id, error, removed: report.removed });
 
     if (env.verification.sampleAfterBackup) {
       options.onProgress?.({ phase: 'reading back what was written', filesDone: 0, filesTotal: null, bytesDone: 0, bytesTotal: null, bytesPerSecond: 0, etaSeconds: null, currentPath: null });
@@ -146,7 +149,7 @@ export async function runSiteBackup(env: BackupRunEnv, site: Site, options: Back
     return report;
   } catch (error) {
     if ((error as { code?: string }).code !== 'DAMAGE_FOUND' && (error as { code?: string }).code !== 'COPY_FAILED') {
-      await env.catalog.recordRun({ site: site.name, kind: options.kind, started: options.time ? now.toISOString() : started, finished: new Date().toISOString(), status: 'failed', snapshot: null, error: error instanceof Error ? error.message : String(error), removed: 0 });
+      await env.catalog.recordRun({ site: site.name, kind: options.kind, started: options.time ? now.toISOString() : started, finished: finishedAt(), status: 'failed', snapshot: null, error: error instanceof Error ? error.message : String(error), removed: 0 });
     }
     throw error;
   } finally {

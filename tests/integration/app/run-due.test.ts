@@ -81,6 +81,12 @@ describe('sitevault run-due', () => {
     expect(bySite['Broken Site']).toMatchObject({ status: 'failed' });
     expect(bySite['Broken Site']!.error).toMatch(/password|auth/i);
     expect(JSON.stringify(report)).not.toContain('not the password');
+    // A failing site is not hammered: the next try waits 15 minutes, then 30, …
+    const soon = (await due(at('2026-01-21T02:40'))).report as { skipped: Array<{ site: string; reason: string }> };
+    expect(soon.skipped).toContainEqual({ site: 'Broken Site', reason: expect.stringMatching(/its last backup failed; next try after 2026-01-21T\d\d:4[5-9]/) });
+    const retried = await due(at('2026-01-21T02:46'));
+    expect(retried.report.runs.map((r) => [r.site, r.status])).toEqual([['Broken Site', 'failed']]);
+    expect(((await due(at('2026-01-21T03:10'))).report.skipped as Array<{ site: string }>).map((s) => s.site)).toContain('Broken Site');
   });
 
   it('takes weekly and cron schedules, and refuses a malformed cron expression with the field named', async () => {
