@@ -46,6 +46,7 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await backupSettings.getByLabel('Jobs at once').fill('3');
     await backupSettings.getByRole('button', { name: 'Save' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+    await app.screenshot('03b-settings');
 
     // The site, through the wizard: a name checked as it is typed, the host key confirmed.
     await app.go('Sites');
