@@ -1,4 +1,4 @@
-import type { AppInfo, ServiceHandlers } from './contract/operations';
+import type { AppInfo, Job, ServiceHandlers } from './contract/operations';
 import { Destinations } from './destinations';
 import { Catalog } from './automation/catalog';
 import { JobRunner } from './jobs/job-runner';
@@ -19,6 +19,8 @@ export interface Core {
   handlers: ServiceHandlers;
   /** Downloads waiting for the browser to follow their one-time link (headless). */
   pendingDownloads: Map<string, PendingDownload>;
+  /** Jobs that were under way when the app last stopped (now shown as interrupted, to resume). */
+  interruptedAtStart: Job[];
 }
 
 export interface OpenCoreOptions {
@@ -52,7 +54,7 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     // Only the app keeps the job history: a CLI command must not mark the app's running jobs as interrupted.
     history: options.keepJobHistory ? { loadJobs: async () => (await catalog.read()).jobs, recordJob: (job) => catalog.recordJob(job) } : undefined,
   });
-  await jobs.loadHistory();
+  const interruptedAtStart = await jobs.loadHistory();
   const pendingDownloads = new Map<string, PendingDownload>();
   const handlers = createService({
     chooseSavePath: options.chooseSavePath,
@@ -68,5 +70,5 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     destinations,
     jobs,
   });
-  return { dataDir, settings, secrets, events, destinations, jobs, handlers, pendingDownloads };
+  return { dataDir, settings, secrets, events, destinations, jobs, handlers, pendingDownloads, interruptedAtStart };
 }

@@ -71,6 +71,10 @@ export function startDesktopIntegration(core: Core, showWindow: () => void): { t
     }
   });
 
+  const cutShort = core.interruptedAtStart.filter((job) => job.resumable);
+  if (cutShort.length > 0) {
+    notify({ title: `${cutShort.length} job${cutShort.length > 1 ? 's were' : ' was'} interrupted`, body: `${cutShort.map((j) => j.title).join(', ')}: SiteVault stopped while ${cutShort.length > 1 ? 'they' : 'it'} ran. Resume from Activity.` });
+  }
   const catalog = new Catalog(core.dataDir);
   const checkStale = () =>
     void catalog

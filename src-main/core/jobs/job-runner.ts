@@ -74,8 +74,9 @@ export class JobRunner {
   ) {}
 
   /** Brings back the job history; jobs that were queued or running when the app stopped are marked interrupted. */
-  async loadHistory(): Promise<void> {
-    if (!this.options.history) return;
+  async loadHistory(): Promise<Job[]> {
+    const interrupted: Job[] = [];
+    if (!this.options.history) return interrupted;
     for (const saved of await this.options.history.loadJobs()) {
       if (this.#jobs.has(saved.id)) continue;
       const job: Job = { ...saved };
@@ -86,9 +87,11 @@ export class JobRunner {
         job.error = { code: 'INTERRUPTED', message: 'SiteVault stopped while this job was under way.' };
         job.resumable = job.request !== null;
         this.#save(job);
+        interrupted.push({ ...job });
       }
       this.#jobs.set(job.id, { job, spec: { kind: job.kind, title: job.title }, controller: new AbortController(), done: Promise.resolve(), launch: () => {}, order: -1 });
     }
+    return interrupted;
   }
 
   /** Registers how jobs of one operation are resumed (started again from their saved request). */
