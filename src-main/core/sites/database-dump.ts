@@ -47,6 +47,7 @@ export async function* dumpOverSsh(client: Client, db: DatabaseTarget, password:
     yield chunk;
   }
   const [{ code }, stderr] = await Promise.all([process.exit, process.stderr]);
+  if (code === null) throw new ApiError('CONNECTION_FAILED', `The connection to the site was lost during the database dump of ${db.name}; no snapshot was written. Run the backup again.`);
   if (code !== 0 || bytes === 0) {
     const reason = stderr.split('\n').find((line) => line.trim() && !/Warning/.test(line))?.trim() ?? `exit ${code}`;
     throw new ApiError('CONNECTION_FAILED', `The database dump of ${db.name} failed on the server: ${reason.replace(/^mysqldump: /, '')}`);

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Client, FileEntryWithStats, SFTPWrapper } from 'ssh2';
 import { call, readFileWindows } from '../backends/sftp-io';
+import { ApiError } from '../contract/errors';
 import { SourceFileError, type Source, type SourceEntry, type Warning } from '../engine/source';
 
 const S_IFMT = 0o170000;
@@ -15,13 +16,36 @@ const LIST_IN_FLIGHT = 16;
  * once by the backup's worker pool.
  */
 export class SftpSource implements Source {
+  #lost = false;
+  /** Rejects when the connection goes away: requests in flight then may never be answered. */
+  readonly #closed: Promise<never>;
+
   constructor(
     private readonly client: Client,
     private readonly sftp: SFTPWrapper,
     private readonly root: string,
     readonly description: string,
     private readonly exclude: (path: string, isDir: boolean) => boolean = () => false,
-  ) {}
+  ) {
+    this.#closed = new Promise<never>((_, reject) => {
+      const lost = () => {
+        this.#lost = true;
+        reject(this.#lostError('talking to the server'));
+      };
+      client.once('close', lost);
+      sftp.once('close', lost);
+    });
+    this.#closed.catch(() => {});
+  }
+
+  #lostError(doing: string): ApiError {
+    return new ApiError('CONNECTION_FAILED', `The connection to the site was lost while ${doing}; no snapshot was written. Run the backup again (what was uploaded is reused).`);
+  }
+
+  /** An SFTP request, or the connection's loss, whichever comes first. */
+  #guard<T>(request: Promise<T>): Promise<T> {
+    return Promise.race([request, this.#closed]);
+  }
 
   static async open(client: Client, root: string, description: string, exclude?: (path: string, isDir: boolean) => boolean): Promise<SftpSource> {
     const sftp = await call<SFTPWrapper>((cb) => client.sftp(cb));
@@ -32,8 +56,9 @@ export class SftpSource implements Source {
     const entries: SourceEntry[] = [];
     const warnings: Warning[] = [];
     try {
-      await call<FileEntryWithStats[]>((cb) => this.sftp.readdir(this.root, cb));
+      await this.#guard(call<FileEntryWithStats[]>((cb) => this.sftp.readdir(this.root, cb)));
     } catch (error) {
+      if (this.#lost) throw this.#lostError('listing its files');
       throw new SourceFileError('/', `Cannot list ${this.root} on the server: ${(error as Error).message}`);
     }
     const queue = [''];
@@ -52,14 +77,17 @@ export class SftpSource implements Source {
       };
       pump();
     });
+    // A folder that could not be listed because the connection went away is not a warning: the listing is incomplete.
+    if (this.#lost) throw this.#lostError('listing its files');
     return { entries, warnings };
   }
 
   async #listDir(dir: string, entries: SourceEntry[], warnings: Warning[], queue: string[]): Promise<void> {
     let list: FileEntryWithStats[];
     try {
-      list = await call<FileEntryWithStats[]>((cb) => this.sftp.readdir(posix.join(this.root, dir), cb));
+      list = await this.#guard(call<FileEntryWithStats[]>((cb) => this.sftp.readdir(posix.join(this.root, dir), cb)));
     } catch (error) {
+      if (this.#lost) return;
       warnings.push({ path: dir || '/', message: `cannot list folder: ${(error as Error).message}` });
       return;
     }
@@ -78,7 +106,7 @@ export class SftpSource implements Source {
         entries.push({ ...common, type: 'file', size: item.attrs.size });
       } else if (kind === S_IFLNK) {
         try {
-          const target = await call<string>((cb) => this.sftp.readlink(posix.join(this.root, path), cb));
+          const target = await this.#guard(call<string>((cb) => this.sftp.readlink(posix.join(this.root, path), cb)));
           entries.push({ ...common, type: 'symlink', size: 0, target });
         } catch (error) {
           warnings.push({ path, message: `cannot read link: ${(error as Error).message}` });
@@ -90,11 +118,19 @@ export class SftpSource implements Source {
   }
 
   async *read(entry: SourceEntry): AsyncIterable<Buffer> {
+    const windows = readFileWindows(this.sftp, posix.join(this.root, entry.path));
     try {
-      yield* readFileWindows(this.sftp, posix.join(this.root, entry.path));
+      for (;;) {
+        const { value, done } = await this.#guard(windows.next());
+        if (done) return;
+        yield value;
+      }
     } catch (error) {
+      if (this.#lost) throw this.#lostError(`reading ${entry.path}`);
       const code = (error as { code?: number }).code;
       throw new SourceFileError(entry.path, code === 2 ? 'vanished during the backup' : `cannot be read: ${(error as Error).message}`);
+    } finally {
+      void windows.return(undefined).catch(() => {});
     }
   }
 

@@ -1,7 +1,8 @@
+import { ApiError } from '../contract/errors';
 import type { Client } from 'ssh2';
 import { SourceFileError, type Source, type SourceEntry, type Warning } from '../engine/source';
 import { execRemote, remotePathWord, runRemote, shellQuote } from './ssh-exec';
-import { readTar } from './tar-reader';
+import { readTar, TruncatedTarError } from './tar-reader';
 
 const TYPES: Readonly<Record<string, SourceEntry['type']>> = { f: 'file', d: 'dir', l: 'symlink' };
 
@@ -57,6 +58,7 @@ export class SshShellSource implements Source {
   async list(): Promise<{ entries: SourceEntry[]; warnings: Warning[] }> {
     const command = `cd -- ${remotePathWord(this.root)} && find . -mindepth 1 -printf '%y\\0%m\\0%s\\0%T@\\0%P\\0%l\\0'`;
     const result = await runRemote(this.client, command);
+    if (result.code === null) throw this.#lost('listing its files');
     if (result.code !== 0 && result.stdout.length === 0) {
       throw new SourceFileError('/', `Cannot list ${this.root} on the server: ${result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`}`);
     }
@@ -72,6 +74,7 @@ export class SshShellSource implements Source {
     const process = await execRemote(this.client, `cat -- ${remotePathWord(this.root)}/${shellQuote(entry.path)}`);
     for await (const chunk of process.stdout) yield chunk;
     const { code } = await process.exit;
+    if (code === null) throw this.#lost(`reading ${entry.path}`);
     if (code !== 0) throw new SourceFileError(entry.path, `cannot be read: ${(await process.stderr).trim().replace(/^cat: /, '') || `exit ${code}`}`);
   }
 
@@ -87,13 +90,19 @@ export class SshShellSource implements Source {
     const command = `cd -- ${remotePathWord(this.root)} && tar --null --verbatim-files-from --no-recursion -T - -cf - --format=gnu`;
     const process = await execRemote(this.client, command, names);
     const seen = new Set<string>();
-    await readTar(process.stdout, async (tarEntry, content) => {
-      const entry = byPath.get(tarEntry.path);
-      if (!entry || tarEntry.type !== 'file') return;
-      seen.add(entry.path);
-      await onFile(entry, content);
-    });
+    try {
+      await readTar(process.stdout, async (tarEntry, content) => {
+        const entry = byPath.get(tarEntry.path);
+        if (!entry || tarEntry.type !== 'file') return;
+        seen.add(entry.path);
+        await onFile(entry, content);
+      });
+    } catch (error) {
+      if (error instanceof TruncatedTarError) throw this.#lost(`reading its files (${error.message})`);
+      throw error;
+    }
     const [{ code }, stderr] = await Promise.all([process.exit, process.stderr]);
+    if (code === null) throw this.#lost('reading its files');
     const problems = stderr.split('\n').filter(Boolean);
     for (const entry of entries) {
       if (seen.has(entry.path)) continue;
@@ -109,6 +118,11 @@ export class SshShellSource implements Source {
     const perFile = /(Cannot stat|Cannot open|Cannot read|file changed as we read it|Exiting with failure status due to previous errors)/;
     const fatal = problems.filter((line) => !perFile.test(line));
     if (code !== null && code > 1 && fatal.length > 0) throw new Error(`tar on the server failed (exit ${code}): ${fatal[0]}`);
+  }
+
+  /** A command ended without an exit status: the SSH connection went away under it. */
+  #lost(doing: string): ApiError {
+    return new ApiError('CONNECTION_FAILED', `The connection to the site was lost while ${doing}; no snapshot was written. Run the backup again (what was uploaded is reused).`);
   }
 
   async close(): Promise<void> {

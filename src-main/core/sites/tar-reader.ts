@@ -47,6 +47,14 @@ function parsePax(data: Buffer): Map<string, Buffer> {
   return records;
 }
 
+/** The stream stopped before tar's end marker: whatever was not read yet is unknown (a lost connection). */
+export class TruncatedTarError extends Error {
+  constructor(where: string) {
+    super(`the tar stream ended ${where}`);
+    this.name = 'TruncatedTarError';
+  }
+}
+
 /** Paths stay as raw bytes decoded as UTF-8; invalid sequences are kept by the caller's choice. */
 export async function readTar(
   source: AsyncIterable<Buffer>,
@@ -65,7 +73,7 @@ export async function readTar(
     return buffered.length >= needed;
   };
   const take = async (length: number): Promise<Buffer> => {
-    if (!(await fill(length))) throw new Error('The tar stream ended in the middle of an entry.');
+    if (!(await fill(length))) throw new TruncatedTarError('in the middle of an entry');
     const out = buffered.subarray(0, length);
     buffered = buffered.subarray(length);
     return out;
@@ -73,7 +81,7 @@ export async function readTar(
   async function* body(size: number): AsyncGenerator<Buffer> {
     let left = size;
     while (left > 0) {
-      if (buffered.length === 0 && !(await fill(1))) throw new Error('The tar stream ended in the middle of a file.');
+      if (buffered.length === 0 && !(await fill(1))) throw new TruncatedTarError('in the middle of a file');
       const piece = buffered.subarray(0, Math.min(left, buffered.length));
       buffered = buffered.subarray(piece.length);
       left -= piece.length;
@@ -93,7 +101,8 @@ export async function readTar(
     }
   };
   for (;;) {
-    if (!(await fill(BLOCK))) return;
+    // No end marker: the producer was cut off, and the entries it had still to send are unknown.
+    if (!(await fill(BLOCK))) throw new TruncatedTarError(buffered.length > 0 ? 'in the middle of a header' : 'before its end marker');
     const header = await take(BLOCK);
     if (header.every((byte) => byte === 0)) return drain();
     const size = octal(header, 124, 12);
