@@ -259,7 +259,23 @@ export class SftpBackend implements Backend {
     } catch (error) {
       const sftp = await this.#sftp().catch(() => null);
       if (sftp) await call<void>((cb) => sftp.unlink(temp, (e) => cb(e, undefined))).catch(() => {});
-      throw classify(error, this.properties.location, name);
+      const full = sftp && (error as { code?: number }).code === STATUS.FAILURE ? await this.#noSpace(sftp, posix.dirname(path), name, data.length) : null;
+      throw full ?? classify(error, this.properties.location, name);
+    }
+  }
+
+  /**
+   * SFTP v3 reports a full disk as a bare "Failure": OpenSSH's statvfs extension tells
+   * whether that is what happened, so the user reads "full", not a riddle.
+   */
+  async #noSpace(sftp: SFTPWrapper, folder: string, name: string, needed: number): Promise<BackendError | null> {
+    try {
+      const info = await call<{ f_bavail: number | bigint; f_frsize: number | bigint }>((cb) => sftp.ext_openssh_statvfs(folder, cb));
+      const free = Number(info.f_bavail) * Number(info.f_frsize);
+      if (free >= needed + 64 * 1024) return null;
+      return new BackendError('permanent', 'NO_SPACE', `The server's disk holding ${this.properties.location} is full (${free} bytes free) while writing ${name} (${needed} bytes).`);
+    } catch {
+      return null;
     }
   }
 
