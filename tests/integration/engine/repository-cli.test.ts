@@ -285,6 +285,33 @@ describe('interruptions leave a valid repository', () => {
     expect((await sv(['restore', '--repo', repo, 'latest', '--target', target])).code).toBe(0);
     expect(await describeTree(target, { mtimes: false })).toEqual(await describeTree(src, { mtimes: false }));
   });
+  it('a copy to a second repository killed midway: no incomplete snapshot there, check passes, the next copy finishes and restores', async () => {
+    const from = join(work, 'copy-from');
+    const to = join(work, 'copy-to');
+    await sv(['init', '--repo', from]);
+    await sv(['init', '--repo', to]);
+    const src = join(work, 'copy-src');
+    await mkdir(src);
+    for (let i = 0; i < 4; i++) {
+      await writeFile(join(src, `m${i}.bin`), randomBytes(12 * 1024 * 1024));
+      await json(['backup', '--repo', from, '--source', src, '--site', 'c', '--time', `2024-03-0${i + 1}T00:00:00Z`, '--json']);
+    }
+    const packsIn = async (repo: string) => (await readdir(join(repo, 'data'), { recursive: true }).catch(() => [])).filter((p) => /^[0-9a-f]{2}\/[0-9a-f]{64}$/.test(p));
+    const run = await killWhen(['copy', '--repo', from, '--to', to], async () => (await packsIn(to)).length >= 2);
+    expect(run.killed).toBe(true);
+    // Whatever was copied is whole: snapshots there (if any) restore, and the data checks.
+    const copied = await json(['snapshots', '--repo', to, '--json']);
+    expect(copied.length).toBeLessThan(4);
+    expect((await sv(['check', '--repo', to, '--read-data'])).code).toBe(0);
+    // The stale lock of the killed copy is recognised; the next copy finishes the job.
+    const again = await sv(['copy', '--repo', from, '--to', to, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await json(['snapshots', '--repo', to, '--json'])).toHaveLength(4);
+    expect((await sv(['check', '--repo', to, '--read-data'])).code).toBe(0);
+    const target = join(work, 'copy-restore');
+    expect((await sv(['restore', '--repo', to, 'latest', '--target', target])).code).toBe(0);
+    expect(await describeTree(target, { mtimes: false })).toEqual(await describeTree(src, { mtimes: false }));
+  });
 });
 
 describe('retention, prune and copy', () => {
