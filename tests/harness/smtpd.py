@@ -1,5 +1,6 @@
 """A real SMTP server for the tests (aiosmtpd, from Debian): STARTTLS required, AUTH with one
-user, every accepted message saved to a Maildir. Usage: smtpd.py PORT CERT KEY USER PASSWORD MAILDIR"""
+user, every accepted message saved to a Maildir. Usage: smtpd.py PORT CERT KEY USER MAILDIR,
+the password as the first line of stdin (never on the command line)."""
 import asyncio
 import mailbox
 import signal
@@ -9,7 +10,8 @@ import sys
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-port, cert, key, user, password, maildir = sys.argv[1:7]
+port, cert, key, user, maildir = sys.argv[1:6]
+password = sys.stdin.readline().rstrip("\n")
 
 
 class Maildir:

@@ -37,8 +37,8 @@ export async function startSmtpd(stateDir: string): Promise<SmtpdInfo> {
   const maildir = join(dir, 'Maildir');
   const logFile = join(dir, 'smtpd.log');
   const script = fileURLToPath(new URL('./smtpd.py', import.meta.url));
-  // The password is handed over on the command line of a test server only (never SiteVault's).
-  const daemon = startDaemon('smtpd', SYSTEM_PYTHON, [script, String(port), caFile, keyFile, 'reports', password, maildir], logFile);
+  // The password goes in on stdin: the secrets test samples every command line on the machine.
+  const daemon = startDaemon('smtpd', SYSTEM_PYTHON, [script, String(port), caFile, keyFile, 'reports', maildir], logFile, { input: `${password}\n` });
   await waitFor(`smtpd on 127.0.0.1:${port}`, () => canConnect(port), 15_000, logFile);
   return { host: '127.0.0.1', port, username: 'reports', password, maildir, caFile, daemon };
 }
