@@ -66,8 +66,9 @@ export async function connectSsh(target: SshTarget, secrets: ConnectionSecrets, 
       privateKey,
       passphrase: secrets.keyPassphrase,
       readyTimeout: settings.timeoutSeconds * 1000,
-      keepaliveInterval: 15_000,
-      keepaliveCountMax: 4,
+      // A server that stops answering is given up after about the timeout (three missed keepalives).
+      keepaliveInterval: Math.max(1_000, Math.min(15_000, Math.round((settings.timeoutSeconds * 1000) / 3))),
+      keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
         fingerprint = fingerprintOf(key);
         if (secrets.hostKey) {
