@@ -23,7 +23,8 @@ export function certificateFingerprint(der: Buffer): string {
   return sha256Fingerprint(der, createHash);
 }
 
-function classify(error: unknown, location: string, name: string): BackendError {
+/** Maps an FTP or socket failure to a BackendError: 4xx replies and dropped connections are transient. */
+export function classifyFtpError(error: unknown, location: string, name: string): BackendError {
   if (error instanceof BackendError) return error;
   if (error instanceof FTPError) {
     if (error.code === 530) return new BackendError('permanent', 'AUTH_FAILED', `The FTP server at ${location} refused the login: wrong user name or password.`);
@@ -97,7 +98,7 @@ export async function connectFtp(
     if (target.secure && error instanceof FTPError && error.code !== 530 && /\b(TLS|SSL|AUTH TLS)\b/i.test(error.message) && error.code >= 500) {
       throw new BackendError('permanent', 'TLS_UNTRUSTED', `${location} does not offer TLS (${error.message}). SiteVault never falls back to plain FTP when TLS was asked for.`);
     }
-    throw classify(error, location, '(login)');
+    throw classifyFtpError(error, location, '(login)');
   }
 }
 
@@ -177,7 +178,7 @@ export class FtpBackend implements Backend {
       return await work(client);
     } catch (error) {
       broken = !(error instanceof FTPError) || client.closed;
-      throw classify(error, this.properties.location, name);
+      throw classifyFtpError(error, this.properties.location, name);
     } finally {
       this.#release(client, broken);
     }
@@ -252,6 +253,9 @@ export class FtpBackend implements Backend {
       // ensureDir changes the working directory; absolute paths keep that harmless.
       try {
         await client.uploadFrom(Readable.from([data]), temp);
+        // A cut data connection can still end in "226 complete" on the server's side.
+        const stored = await client.size(temp);
+        if (stored !== data.length) throw new BackendError('transient', 'CONNECTION_FAILED', `The upload of ${name} ended after ${stored} of ${data.length} bytes (connection lost).`);
         await client.rename(temp, path);
       } catch (error) {
         await client.remove(temp, true).catch(() => {});

@@ -80,6 +80,35 @@ export interface RetryOptions {
   onRetry?: (what: string, attempt: number, error: BackendError) => void;
 }
 
+/**
+ * Runs `work`, retrying transient BackendErrors with exponential backoff and jitter; other
+ * failures, and the last transient one, are thrown as they are.
+ */
+export async function retryTransient<T>(what: string, work: () => Promise<T>, options: RetryOptions): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!mayRetry(error, attempt, options)) throw error;
+      options.onRetry?.(what, attempt + 1, error as BackendError);
+      await backoff(attempt, options);
+    }
+  }
+}
+
+/** Whether a failure after `attempt` earlier retries is worth another try. */
+export function mayRetry(error: unknown, attempt: number, options: RetryOptions): boolean {
+  const transient = error instanceof BackendError && error.kind === 'transient';
+  const exhausted = options.maxRetries > 0 && attempt >= options.maxRetries;
+  return transient && !exhausted && !options.signal?.aborted;
+}
+
+/** Waits before retry number `attempt + 1`: doubling from the base delay up to the cap, with jitter. */
+export function backoff(attempt: number, options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs'>): Promise<void> {
+  const delay = Math.min(options.maxDelayMs ?? 30_000, (options.baseDelayMs ?? 250) * 2 ** attempt) * (0.5 + Math.random() / 2);
+  return new Promise((resolve) => setTimeout(resolve, delay));
+}
+
 /** Retries transient failures with exponential backoff and jitter; others fail at once. */
 export class RetryingBackend extends BackendWrapper {
   constructor(
@@ -89,20 +118,7 @@ export class RetryingBackend extends BackendWrapper {
     super(inner);
   }
 
-  protected async wrap<T>(what: string, work: () => Promise<T>): Promise<T> {
-    const base = this.options.baseDelayMs ?? 250;
-    const cap = this.options.maxDelayMs ?? 30_000;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await work();
-      } catch (error) {
-        const transient = error instanceof BackendError && error.kind === 'transient';
-        const exhausted = this.options.maxRetries > 0 && attempt >= this.options.maxRetries;
-        if (!transient || exhausted || this.options.signal?.aborted) throw error;
-        this.options.onRetry?.(what, attempt + 1, error);
-        const delay = Math.min(cap, base * 2 ** attempt) * (0.5 + Math.random() / 2);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+  protected wrap<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return retryTransient(what, work, this.options);
   }
 }

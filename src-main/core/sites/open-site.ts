@@ -200,7 +200,7 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
   }
   const excludes = buildExcludes();
   const poolSize = site.maxConnections > 0 ? site.maxConnections : 4;
-  const source = new FtpSource(connect, transferRoot, description, poolSize, exclude);
+  const source = new FtpSource(connect, transferRoot, description, poolSize, exclude, { maxRetries: site.maxRetries });
   const database = databaseFor(site, wordpress);
   return {
     location,
