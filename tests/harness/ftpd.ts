@@ -30,8 +30,30 @@ export function certificateFingerprint(pem: string): string {
   return `SHA256:${createHash('sha256').update(der).digest('base64').replace(/=+$/, '')}`;
 }
 
-export async function startFtpd(stateDir: string): Promise<FtpdInfo> {
-  const dir = join(stateDir, 'ftp');
+export interface FtpdOptions {
+  /** Its folder under the state folder (several servers can run side by side). */
+  name?: string;
+  /** Offer explicit TLS (AUTH TLS); without it the server refuses TLS. */
+  tls?: boolean;
+  /** Self-signed (its own CA), or signed by a test CA and expired since 2020. */
+  certificate?: 'self-signed' | 'expired';
+}
+
+/** A certificate for 127.0.0.1 from a throwaway CA, valid only in January 2020. */
+async function expiredCertificate(dir: string, keyFile: string, certFile: string, caFile: string): Promise<void> {
+  const caKey = join(dir, 'ca.key');
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=SiteVault test CA', '-keyout', caKey, '-out', caFile]);
+  const csr = join(dir, 'tls.csr');
+  await run('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', keyFile, '-out', csr]);
+  const config = join(dir, 'ca.cnf');
+  await writeFile(join(dir, 'index.txt'), '');
+  await writeFile(join(dir, 'serial'), '01\n');
+  await writeFile(config, `[ca]\ndefault_ca=d\n[d]\ndatabase=${dir}/index.txt\nnew_certs_dir=${dir}\nserial=${dir}/serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n[x]\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n`);
+  await run('openssl', ['ca', '-batch', '-config', config, '-cert', caFile, '-keyfile', caKey, '-in', csr, '-out', certFile, '-startdate', '20200101000000Z', '-enddate', '20200201000000Z', '-extensions', 'x']);
+}
+
+export async function startFtpd(stateDir: string, options: FtpdOptions = {}): Promise<FtpdInfo> {
+  const dir = join(stateDir, options.name ?? 'ftp');
   const root = join(dir, 'root');
   await mkdir(root, { recursive: true });
   await chmod(dir, 0o755);
@@ -43,12 +65,18 @@ export async function startFtpd(stateDir: string): Promise<FtpdInfo> {
   }
 
   const keyFile = join(dir, 'tls.key');
-  const caFile = join(dir, 'tls.crt');
-  await run('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', caFile,
-  ]);
-  const certPem = await readFile(caFile, 'utf8');
+  const certFile = join(dir, 'tls.crt');
+  let caFile = certFile;
+  if (options.certificate === 'expired') {
+    caFile = join(dir, 'ca.crt');
+    await expiredCertificate(dir, keyFile, certFile, caFile);
+  } else {
+    await run('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile,
+    ]);
+  }
+  const certPem = await readFile(certFile, 'utf8');
   const pemFile = join(dir, 'pure-ftpd.pem');
   await writeFile(pemFile, certPem + (await readFile(keyFile, 'utf8')), { mode: 0o600 });
 
@@ -74,7 +102,7 @@ export async function startFtpd(stateDir: string): Promise<FtpdInfo> {
       '-c', '100', '-C', '64',
       '-p', `${passivePorts[0]}:${passivePorts[1]}`,
       '-P', '127.0.0.1',
-      '-Y', '1',
+      '-Y', options.tls === false ? '0' : '1',
       '-2', pemFile,
       '-g', join(dir, 'pure-ftpd.pid'),
       '-O', `clf:${join(dir, 'transfer.log')}`,

@@ -71,14 +71,19 @@ export async function connectFtp(
   const client = new Client(settings.timeoutSeconds * 1000);
   const pinned = secrets.tlsFingerprint;
   try {
-    await client.access({
-      host: target.host,
-      port: target.port,
-      user: target.username,
-      password: secrets.password ?? '',
-      secure: target.secure,
-      secureOptions: tlsOptions(target.secure, secrets, ca),
-    });
+    // basic-ftp's access(), step by step, so that a refused AUTH TLS is known for what it is.
+    await client.connect(target.host, target.port);
+    if (target.secure) {
+      await client.useTLS({ ...tlsOptions(true, secrets, ca), host: target.host }).catch((error: unknown) => {
+        if (error instanceof FTPError) {
+          throw new BackendError('permanent', 'TLS_UNTRUSTED', `${location} does not offer TLS (it answered AUTH TLS with: ${error.message}). SiteVault never falls back to plain FTP when TLS was asked for.`);
+        }
+        throw error;
+      });
+    }
+    await client.sendIgnoringError('OPTS UTF8 ON');
+    await client.login(target.username, secrets.password ?? '');
+    await client.useDefaultSettings();
     if (target.secure) {
       const socket = client.ftp.socket as TLSSocket;
       if (typeof socket.getPeerCertificate !== 'function') {
@@ -95,9 +100,6 @@ export async function connectFtp(
     return client;
   } catch (error) {
     client.close();
-    if (target.secure && error instanceof FTPError && error.code !== 530 && /\b(TLS|SSL|AUTH TLS)\b/i.test(error.message) && error.code >= 500) {
-      throw new BackendError('permanent', 'TLS_UNTRUSTED', `${location} does not offer TLS (${error.message}). SiteVault never falls back to plain FTP when TLS was asked for.`);
-    }
     throw classifyFtpError(error, location, '(login)');
   }
 }
