@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
 
-/** Every path under a folder with type, mode, size, mtime (s) and content hash: for byte-exact comparisons. */
+/**
+ * Every path under a folder with type, mode, size, mtime (s) and content hash: for byte-exact
+ * comparisons. Names are read as bytes, so names that are not UTF-8 are described too (their
+ * keys show U+FFFD where the bytes are not UTF-8).
+ */
 export async function describeTree(root: string, options: { mtimes?: boolean } = {}): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  const walk = async (dir: string, prefix: string): Promise<void> => {
-    for (const name of (await readdir(dir)).sort()) {
-      const full = join(dir, name);
-      const path = prefix ? `${prefix}/${name}` : name;
+  const walk = async (dir: Buffer, prefix: string): Promise<void> => {
+    const names = (await readdir(dir, { encoding: 'buffer' })).sort(Buffer.compare);
+    for (const name of names) {
+      const full = Buffer.concat([dir, Buffer.from('/'), name]);
+      const path = prefix ? `${prefix}/${name.toString()}` : name.toString();
       const info = await lstat(full);
       const mtime = options.mtimes === false ? '' : ` t=${Math.floor(info.mtimeMs / 1000)}`;
       const mode = (info.mode & 0o7777).toString(8);
@@ -19,6 +23,6 @@ export async function describeTree(root: string, options: { mtimes?: boolean } =
       } else out[path] = `file ${mode} ${info.size}${mtime} ${createHash('sha256').update(await readFile(full)).digest('hex').slice(0, 16)}`;
     }
   };
-  await walk(root, '');
+  await walk(Buffer.from(root), '');
   return out;
 }

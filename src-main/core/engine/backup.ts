@@ -7,6 +7,7 @@ const WHOLE_FILE_LIMIT = 8 * 1024 * 1024;
 /** Bounds on small files from a stream being stored at once. */
 const MAX_FILES_IN_FLIGHT = 32;
 const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+import { screenEntries } from './entry-names';
 import { lockRepository } from './locks';
 import { loadFileMap } from './parent-tree';
 import { ProgressTracker, type ProgressListener } from './progress';
@@ -129,7 +130,7 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
     const warnings = listed.warnings;
     const reserved = listed.entries.filter((e) => e.path === RESERVED_DIR || e.path.startsWith(`${RESERVED_DIR}/`));
     if (reserved.some((e) => e.path === RESERVED_DIR)) warnings.push({ path: RESERVED_DIR, message: `skipped: the name ${RESERVED_DIR} is reserved for what SiteVault adds to a snapshot` });
-    const entries = listed.entries.filter((e) => !reserved.includes(e));
+    const entries = screenEntries(listed.entries.filter((e) => !reserved.includes(e)), warnings);
     checkCancelled(options.signal);
 
     const files = entries.filter((e) => e.type === 'file');

@@ -94,9 +94,18 @@ export async function restoreToFolder(repo: Repository, snapshot: SnapshotWithId
   progress.phase = 'creating symlinks';
   for (const { path, node } of nodes) {
     if (node.type !== 'symlink') continue;
+    if (node.target === '') {
+      result.failed.push({ path, message: 'not written: the snapshot holds this symlink without a target' });
+      continue;
+    }
     const p = full(path);
-    await rm(p, { force: true, recursive: true });
-    await symlink(node.target, p);
+    try {
+      await rm(p, { force: true, recursive: true });
+      await symlink(node.target, p);
+    } catch (error) {
+      result.failed.push({ path, message: `symlink not created: ${(error as Error).message}` });
+      continue;
+    }
     await lutimes(p, node.mtime / 1000, node.mtime / 1000).catch(() => {});
     result.symlinks++;
   }

@@ -9,9 +9,58 @@ import { SourceFileError, type Source, type SourceEntry, type Warning } from '..
 /** Opens a logged-in FTP(S) connection; the backup's pool holds up to the site's limit. */
 export type FtpConnect = () => Promise<Client>;
 
+/** Deeper than this, a folder is taken for a loop the server's ids could not show. */
+const MAX_DEPTH = 64;
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * The time a LIST line shows (basic-ftp parses only MLSD's): Unix `Mar  3 14:05` (within the
+ * last year) or `Mar  3  2019`, DOS `04-27-21 09:09PM`. Read as UTC, as most servers list.
+ */
+export function parseListTime(raw: string, now: Date = new Date()): number | null {
+  const unix = /^([A-Za-z]{3})\s+(\d{1,2})\s+(?:(\d{1,2}):(\d{2})|(\d{4}))$/.exec(raw.trim());
+  if (unix) {
+    const month = MONTHS.indexOf(unix[1]!.toLowerCase());
+    if (month < 0) return null;
+    const day = Number(unix[2]);
+    if (unix[5]) return Date.UTC(Number(unix[5]), month, day);
+    const thisYear = Date.UTC(now.getUTCFullYear(), month, day, Number(unix[3]), Number(unix[4]));
+    // A time without a year is within the last six months or so: a date "ahead" is last year's.
+    return thisYear > now.getTime() + 86_400_000 ? Date.UTC(now.getUTCFullYear() - 1, month, day, Number(unix[3]), Number(unix[4])) : thisYear;
+  }
+  const dos = /^(\d{2})-(\d{2})-(\d{2}|\d{4})\s+(\d{1,2}):(\d{2})\s*(AM|PM)?$/i.exec(raw.trim());
+  if (dos) {
+    const year = dos[3]!.length === 2 ? 2000 + Number(dos[3]) - (Number(dos[3]) >= 70 ? 100 : 0) : Number(dos[3]);
+    const clock = Number(dos[4]);
+    const half = dos[6]?.toUpperCase();
+    const hour = half ? (clock % 12) + (half === 'PM' ? 12 : 0) : clock;
+    return Date.UTC(year, Number(dos[1]) - 1, Number(dos[2]), hour, Number(dos[5]));
+  }
+  return null;
+}
+
 /** FTP listings give minutes (or days) at best: times are rounded to whole seconds. */
 function mtimeOf(info: FileInfo): number {
-  return info.modifiedAt ? Math.floor(info.modifiedAt.getTime() / 1000) * 1000 : 0;
+  if (info.modifiedAt) return Math.floor(info.modifiedAt.getTime() / 1000) * 1000;
+  return (info.rawModifiedAt && parseListTime(info.rawModifiedAt)) || 0;
+}
+
+/** What one item of a folder's listing (MLSD, or LIST in whatever format the server uses) becomes in a backup. */
+export function listedEntry(info: FileInfo, path: string): { entry: SourceEntry } | { warning: Warning } {
+  const mtime = mtimeOf(info);
+  const mode = info.permissions ? (info.permissions.user << 6) | (info.permissions.group << 3) | info.permissions.world : null;
+  switch (info.type) {
+    case FileType.Directory:
+      return { entry: { path, type: 'dir', mode: mode ?? 0o755, mtime, size: 0 } };
+    case FileType.File:
+      return { entry: { path, type: 'file', mode: mode ?? 0o644, mtime, size: info.size } };
+    case FileType.SymbolicLink:
+      if (info.link) return { entry: { path, type: 'symlink', mode: 0o777, mtime, size: 0, target: info.link } };
+      return { warning: { path, message: 'skipped: a symbolic link whose target this FTP server does not show (back it up over SSH or SFTP to keep it)' } };
+    default:
+      return { warning: { path, message: 'skipped: not a regular file, folder or symlink' } };
+  }
 }
 
 /** Up to `size` logged-in connections, shared by listing, reading and (for a restore) writing. */
@@ -108,7 +157,8 @@ export class FtpSource implements Source {
       if (error instanceof BackendError && error.kind === 'transient') throw error;
       throw new SourceFileError('/', `Cannot list ${this.root} on the server: ${(error as Error).message}`);
     });
-    const walk = async (dir: string): Promise<void> => {
+    // A folder link is listed as the folder it points to: one that leads back up is a loop.
+    const walk = async (dir: string, above: ReadonlySet<string>): Promise<void> => {
       let list: FileInfo[];
       try {
         list = await this.#listFolder(dir);
@@ -121,27 +171,25 @@ export class FtpSource implements Source {
       for (const info of list) {
         if (info.name === '.' || info.name === '..') continue;
         const path = dir ? `${dir}/${info.name}` : info.name;
-        const mode = info.permissions ? (info.permissions.user << 6) | (info.permissions.group << 3) | info.permissions.world : 0o644;
+        if (this.exclude(path, info.type === FileType.Directory)) continue;
         if (info.type === FileType.Directory) {
-          if (this.exclude(path, true)) continue;
-          entries.push({ path, type: 'dir', mode: info.permissions ? mode : 0o755, mtime: mtimeOf(info), size: 0 });
-          subdirs.push(walk(path));
-        } else if (this.exclude(path, false)) {
-          continue;
-        } else if (info.type === FileType.SymbolicLink) {
-          entries.push({ path, type: 'symlink', mode: 0o777, mtime: mtimeOf(info), size: 0, target: info.link ?? '' });
-        } else if (info.type === FileType.File) {
-          entries.push({ path, type: 'file', mode, mtime: mtimeOf(info), size: info.size });
-        } else {
-          warnings.push({ path, message: 'skipped: not a regular file, folder or symlink' });
+          const depth = path.split('/').length;
+          if ((info.uniqueID !== undefined && above.has(info.uniqueID)) || depth > MAX_DEPTH) {
+            warnings.push({ path, message: `skipped: a link back to a folder above it (a loop)${depth > MAX_DEPTH ? `, or folders nested over ${MAX_DEPTH} deep` : ''}` });
+            continue;
+          }
+          subdirs.push(walk(path, info.uniqueID === undefined ? above : new Set([...above, info.uniqueID])));
         }
+        const listed = listedEntry(info, path);
+        if ('warning' in listed) warnings.push(listed.warning);
+        else entries.push(listed.entry);
       }
       // Every folder is walked to the end before a failure is passed on, so none is left running.
       const walked = await Promise.allSettled(subdirs);
       const failed = walked.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     };
-    await walk('');
+    await walk('', new Set());
     return { entries, warnings };
   }
 
