@@ -3,11 +3,11 @@
  * in the same run. BENCH_SCALE (default 1: ~25,000 files, ~1.3 GB), BENCH_DIR (default
  * /tmp/sitevault-bench). Prints seconds, MB/s, peak RSS, repository size and ratios.
  */
-import { appendFile, mkdir, readFile, rm, writeFile, utimes } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateDatabaseSql, generateSite, type GeneratedSite } from '../../tests/harness/site-generator';
-import { folderBytes, mb, measure, table, type Measurement } from './measure';
+import { generateDatabaseSql, generateSite } from '../../tests/harness/site-generator';
+import { editOnePercent, folderBytes, mb, measure, saveRows, table, type Measurement, type Row } from './measure';
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1);
 const HEAP_CAP_MIB = 160;
@@ -16,17 +16,6 @@ const cli = fileURLToPath(new URL('../../bin/sitevault.js', import.meta.url));
 const env = { ...process.env, SITEVAULT_PASSPHRASE: 'bench passphrase', RESTIC_PASSWORD: 'bench passphrase', RESTIC_CACHE_DIR: join(dir, 'restic-cache') };
 const sv = (...args: string[]) => measure(process.execPath, [cli, ...args], env);
 const restic = (...args: string[]) => measure('restic', ['--quiet', ...args], env);
-
-async function changeOnePercent(site: GeneratedSite): Promise<number> {
-  const text = site.files.filter((f) => f.kind === 'text');
-  let bytes = 0;
-  for (const file of text.filter((_, i) => i % 100 === 0)) {
-    await appendFile(join(site.root, file.path), `\n// edited ${file.path}\n`);
-    await utimes(join(site.root, file.path), new Date(), new Date());
-    bytes += file.size;
-  }
-  return bytes;
-}
 
 async function main(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
@@ -53,7 +42,7 @@ async function main(): Promise<void> {
   const svSizeFull = await folderBytes(svRepo);
   const resticSizeFull = await folderBytes(resticRepo);
   await both('no-change backup', siteMB, () => sv('backup', '--repo', svRepo, '--source', site.root, '--site', 'bench'), () => restic('backup', '--repo', resticRepo, site.root));
-  const changed = await changeOnePercent(site);
+  const changed = await editOnePercent({ site, diskPath: site.root }, 0);
   await both('backup after 1% change', mb(changed), () => sv('backup', '--repo', svRepo, '--source', site.root, '--site', 'bench'), () => restic('backup', '--repo', resticRepo, site.root));
   await both('restore', siteMB, () => sv('restore', '--repo', svRepo, 'latest', '--target', join(dir, 'sv-out')), () => restic('restore', '--repo', resticRepo, 'latest', '--target', join(dir, 'restic-out')));
   await both('check --read-data', mb(svSizeFull), () => sv('check', '--repo', svRepo, '--read-data'), () => restic('check', '--repo', resticRepo, '--read-data'));
@@ -135,6 +124,10 @@ async function main(): Promise<void> {
   ].join('\n');
   console.log(`\n${out}`);
   await writeFile(join(dir, 'engine-results.md'), `${out}\n`);
+  const files = site.files.length;
+  await saveRows(dir, 'engine', [
+    ...rows.map(([label, ours, theirs, dataMB]): Row => ({ scenario: `local: ${label}`, ours, theirs, baseline: `restic ${label.split(' ')[0] === 'check' ? 'check --read-data' : label.includes('restore') ? 'restore' : 'backup'}`, bytes: dataMB * 1e6, files })),
+  ]);
 }
 
 await main();

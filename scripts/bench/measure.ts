@@ -57,13 +57,16 @@ export function table(headers: string[], rows: Array<Array<string | number>>): s
   return [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...cells.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 
-/** Edits 1% of a placed site's text files (every 100th, offset by `round`) and moves their mtimes on. */
-export async function editOnePercent(placed: PlacedSite, round: number): Promise<void> {
-  for (const file of placed.site.files.filter((f) => f.kind === 'text').filter((_, i) => i % 100 === round)) {
+/** Edits 1% of a site's text files (every 100th, offset by `round`) and moves their mtimes on; returns the bytes edited. */
+export async function editOnePercent(placed: Pick<PlacedSite, 'site' | 'diskPath'>, round: number): Promise<number> {
+  let bytes = 0;
+  for (const file of placed.site.files.filter((f) => f.kind === 'text').filter((_, i) => i % 100 === round % 100)) {
     await appendFile(join(placed.diskPath, file.path), `\n// edited ${round}\n`);
     const later = new Date(Date.now() + 120_000);
     await utimes(join(placed.diskPath, file.path), later, later);
+    bytes += file.size;
   }
+  return bytes;
 }
 
 /** One benchmark scenario: SiteVault and its baseline on the same data, in the same run. */
@@ -74,4 +77,24 @@ export interface Row {
   baseline: string;
   bytes: number;
   files: number;
+}
+
+/** The columns every scenario is reported with, in the per-script tables and in `npm run bench`. */
+export function rowsTable(rows: readonly Row[]): string {
+  return table(
+    ['scenario', 'SiteVault s', 'baseline s', 'ratio', 'baseline', 'SiteVault MB/s', 'SiteVault files/s', 'SiteVault peak RSS MiB', 'baseline peak RSS MiB'],
+    rows.map((r) => [r.scenario, r.ours.seconds, r.theirs.seconds, r.ours.seconds / r.theirs.seconds, r.baseline, mb(r.bytes) / r.ours.seconds, Math.round(r.files / r.ours.seconds), Math.round(r.ours.peakRssMiB), Math.round(r.theirs.peakRssMiB)]),
+  );
+}
+
+export function printRows(rows: readonly Row[]): void {
+  console.log(`\n${rowsTable(rows)}`);
+}
+
+/** Rows for `npm run bench` to gather, as `<name>.json` in the script's folder (stdout dropped). */
+export async function saveRows(dir: string, name: string, rows: readonly Row[]): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  const slim = rows.map((r) => ({ ...r, ours: { ...r.ours, stdout: '' }, theirs: { ...r.theirs, stdout: '' } }));
+  await writeFile(join(dir, `${name}.json`), `${JSON.stringify(slim, null, 2)}\n`);
+  await writeFile(join(dir, `${name}-results.md`), `${rowsTable(rows)}\n`);
 }

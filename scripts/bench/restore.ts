@@ -12,7 +12,7 @@ import { startHarness, stopHarness } from '../../tests/harness/harness';
 import { placeSite, type PlacedSite } from '../../tests/harness/site-placement';
 import { run } from '../../tests/harness/system';
 import { userIds } from '../../tests/harness/users';
-import { editOnePercent, mb, measure, table, type Row } from './measure';
+import { editOnePercent, mb, measure, printRows, saveRows, type Row } from './measure';
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1);
 const dir = process.env['BENCH_DIR'] ?? '/tmp/sitevault-bench-restore';
@@ -101,13 +101,8 @@ async function main(): Promise<void> {
     await stopHarness(harness);
   }
 
-  const out = table(
-    ['scenario', 'SiteVault s', 'baseline s', 'ratio', 'baseline', 'SiteVault MB/s', 'SiteVault files/s', 'SiteVault peak RSS MiB', 'baseline peak RSS MiB'],
-    rows.map((r) => [r.scenario, r.ours.seconds, r.theirs.seconds, r.ours.seconds / r.theirs.seconds, r.baseline, mb(r.bytes) / r.ours.seconds, Math.round(r.files / r.ours.seconds), Math.round(r.ours.peakRssMiB), Math.round(r.theirs.peakRssMiB)]),
-  );
-  console.log(`\n${out}`);
-  const { writeFile } = await import('node:fs/promises');
-  await writeFile(join(dir, 'restore-results.md'), `${out}\n`);
+  printRows(rows);
+  await saveRows(dir, 'restore', rows);
 }
 
 await main();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHarness, stopHarness } from '../../tests/harness/harness';
 import { placeSite } from '../../tests/harness/site-placement';
-import { editOnePercent, mb, measure, table, type Row } from './measure';
+import { editOnePercent, mb, measure, printRows, saveRows, type Row } from './measure';
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1);
 const dir = process.env['BENCH_DIR'] ?? '/tmp/sitevault-bench-sites';
@@ -83,14 +83,8 @@ async function main(): Promise<void> {
     await stopHarness(harness);
   }
 
-  const out = [
-    table(
-      ['scenario', 'SiteVault s', 'baseline s', 'ratio', 'baseline', 'SiteVault MB/s', 'SiteVault files/s', 'SiteVault peak RSS MiB'],
-      rows.map((r) => [r.scenario, r.ours.seconds, r.theirs.seconds, r.ours.seconds / r.theirs.seconds, r.baseline, mb(r.bytes) / r.ours.seconds, Math.round(r.files / r.ours.seconds), Math.round(r.ours.peakRssMiB)]),
-    ),
-  ].join('\n');
-  console.log(`\n${out}`);
-  await writeFile(join(dir, 'sites-results.md'), `${out}\n`);
+  printRows(rows);
+  await saveRows(dir, 'sites', rows);
 }
 
 await main();

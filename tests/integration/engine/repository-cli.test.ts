@@ -257,7 +257,12 @@ describe('interruptions leave a valid repository', () => {
     expect(run.killed).toBe(true);
     expect((await packFiles()).length).toBeGreaterThanOrEqual(2);
     expect(await json(['snapshots', '--repo', repo, '--json'])).toEqual([]);
+    // The killed process left its lock: it is seen as stale (its pid is gone), so even an exclusive lock (forget's) is taken, and the stale one removed.
+    expect(await readdir(join(repo, 'locks'))).toHaveLength(1);
     expect((await sv(['check', '--repo', repo, '--read-data'])).code).toBe(0);
+    const forget = await sv(['forget', '--repo', repo, '--keep-last', '1']);
+    expect(forget.code, forget.stderr).toBe(0);
+    expect(await readdir(join(repo, 'locks'))).toEqual([]);
     const after = await json(['backup', '--repo', repo, '--source', big, '--site', 'k', '--json']);
     // At least two packs (16 MiB each) were already uploaded and are reused.
     expect(after.bytes_added).toBeLessThan(72 * 1024 * 1024 - 30 * 1024 * 1024);
