@@ -75,6 +75,8 @@ export async function lockRepository(repo: Repository, operation: string, exclus
       `The repository at ${repo.location} is locked by ${first.operation} (${first.exclusive ? 'exclusive' : 'shared'}, ${first.hostname} pid ${first.pid}, since ${first.time}). Try again when it has finished.`,
     );
   }
+  // An exclusive holder is alone by definition: what stale locks were left (a killed process's) go now.
+  if (exclusive) await removeStaleLocks(repo).catch(() => []);
   const timer = setInterval(() => {
     void (async () => {
       const previous = current;

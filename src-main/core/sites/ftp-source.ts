@@ -153,10 +153,6 @@ export class FtpSource implements Source {
   async list(): Promise<{ entries: SourceEntry[]; warnings: Warning[] }> {
     const entries: SourceEntry[] = [];
     const warnings: Warning[] = [];
-    await this.#listFolder('').catch((error: unknown) => {
-      if (error instanceof BackendError && error.kind === 'transient') throw error;
-      throw new SourceFileError('/', `Cannot list ${this.root} on the server: ${(error as Error).message}`);
-    });
     // A folder link is listed as the folder it points to: one that leads back up is a loop.
     const walk = async (dir: string, above: ReadonlySet<string>): Promise<void> => {
       let list: FileInfo[];
@@ -164,7 +160,8 @@ export class FtpSource implements Source {
         list = await this.#listFolder(dir);
       } catch (error) {
         if (error instanceof BackendError && error.kind === 'transient') throw error;
-        warnings.push({ path: dir || '/', message: `cannot list folder: ${(error as Error).message}` });
+        if (dir === '') throw new SourceFileError('/', `Cannot list ${this.root} on the server: ${(error as Error).message}`);
+        warnings.push({ path: dir, message: `cannot list folder: ${(error as Error).message}` });
         return;
       }
       const subdirs: Promise<void>[] = [];
