@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog } from 'electron';
+import { app, BrowserWindow, dialog, powerMonitor } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT_CHANNEL } from '../core/contract/names';
@@ -76,7 +76,9 @@ async function start(): Promise<void> {
   );
   core.events.subscribe((event) => mainWindow?.webContents.send(EVENT_CHANNEL, event));
   startDesktopIntegration(core, focusMainWindow);
-  startScheduler(core, { onError: (error) => console.error('scheduler:', error) });
+  const scheduler = startScheduler(core, { onError: (error) => console.error('scheduler:', error) });
+  // What the sleep made the machine miss runs once it is awake, given the network a moment to come back.
+  powerMonitor.on('resume', () => scheduler.checkSoon(20_000));
   mainWindow = createMainWindow();
   app.on('activate', focusMainWindow);
 }

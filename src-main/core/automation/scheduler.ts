@@ -11,7 +11,7 @@ import { runDue } from './run-due';
  * after it wakes or the app starts. Scheduled work runs as queued jobs (behind what the user
  * asked for), with progress on screen; the email report goes out when configured.
  */
-export function startScheduler(core: Core, options: { everyMs?: number; firstAfterMs?: number; onError?: (error: unknown) => void } = {}): { stop(): void } {
+export function startScheduler(core: Core, options: { everyMs?: number; firstAfterMs?: number; onError?: (error: unknown) => void } = {}): { checkSoon(afterMs: number): void; stop(): void } {
   let running = false;
   const store = new SiteStore(core.settings, core.secrets);
   const tick = async () => {
@@ -47,9 +47,17 @@ export function startScheduler(core: Core, options: { everyMs?: number; firstAft
   const timer = setInterval(() => void tick(), options.everyMs ?? 60_000);
   first.unref?.();
   timer.unref?.();
+  let soon: NodeJS.Timeout | undefined;
   return {
+    /** Looks again in `afterMs` instead of at the next minute (after the machine wakes, say). */
+    checkSoon(afterMs) {
+      clearTimeout(soon);
+      soon = setTimeout(() => void tick(), afterMs);
+      soon.unref?.();
+    },
     stop() {
       clearTimeout(first);
+      clearTimeout(soon);
       clearInterval(timer);
     },
   };
