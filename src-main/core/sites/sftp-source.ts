@@ -17,8 +17,8 @@ const LIST_IN_FLIGHT = 16;
  */
 export class SftpSource implements Source {
   #lost = false;
-  /** Rejects when the connection goes away: requests in flight then may never be answered. */
-  readonly #closed: Promise<never>;
+  /** Requests in flight, told when the connection goes away: they then may never be answered. */
+  readonly #onLost = new Set<() => void>();
 
   constructor(
     private readonly client: Client,
@@ -27,24 +27,31 @@ export class SftpSource implements Source {
     readonly description: string,
     private readonly exclude: (path: string, isDir: boolean) => boolean = () => false,
   ) {
-    this.#closed = new Promise<never>((_, reject) => {
-      const lost = () => {
-        this.#lost = true;
-        reject(this.#lostError('talking to the server'));
-      };
-      client.once('close', lost);
-      sftp.once('close', lost);
-    });
-    this.#closed.catch(() => {});
+    const lost = () => {
+      this.#lost = true;
+      for (const tell of this.#onLost) tell();
+      this.#onLost.clear();
+    };
+    client.once('close', lost);
+    sftp.once('close', lost);
   }
 
   #lostError(doing: string): ApiError {
     return new ApiError('CONNECTION_FAILED', `The connection to the site was lost while ${doing}; no snapshot was written. Run the backup again (what was uploaded is reused).`);
   }
 
-  /** An SFTP request, or the connection's loss, whichever comes first. */
+  /**
+   * An SFTP request, or the connection's loss, whichever comes first. (Not Promise.race with
+   * one long-lived promise: each race would stay attached to it, and with it every 4 MiB
+   * window read, until the connection closed.)
+   */
   #guard<T>(request: Promise<T>): Promise<T> {
-    return Promise.race([request, this.#closed]);
+    if (this.#lost) return Promise.reject(this.#lostError('talking to the server'));
+    return new Promise<T>((resolve, reject) => {
+      const onLost = () => reject(this.#lostError('talking to the server'));
+      this.#onLost.add(onLost);
+      request.then(resolve, reject).finally(() => this.#onLost.delete(onLost));
+    });
   }
 
   static async open(client: Client, root: string, description: string, exclude?: (path: string, isDir: boolean) => boolean): Promise<SftpSource> {
