@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { appendFile, readdir, stat, utimes } from 'node:fs/promises';
+import { peakRssMiB } from '../../tests/harness/processes';
 import type { PlacedSite } from '../../tests/harness/site-placement';
 import { join } from 'node:path';
 
@@ -10,14 +10,6 @@ export interface Measurement {
   stdout: string;
 }
 
-function peakRss(pid: number): number {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** Runs a command to completion: wall time (process start included) and peak RSS from /proc. */
 export function measure(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measurement> {
@@ -27,10 +19,10 @@ export function measure(command: string, args: string[], env: NodeJS.ProcessEnv 
     let stdout = '';
     let stderr = '';
     let peak = 0;
-    const poll = setInterval(() => (peak = Math.max(peak, peakRss(child.pid!))), 20);
+    const poll = setInterval(() => (peak = Math.max(peak, peakRssMiB(child.pid!))), 20);
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', () => (peak = Math.max(peak, peakRss(child.pid!))));
+    child.on('exit', () => (peak = Math.max(peak, peakRssMiB(child.pid!))));
     child.on('close', (code) => {
       clearInterval(poll);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

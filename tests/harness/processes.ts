@@ -84,3 +84,13 @@ export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
 export async function stopDaemon(daemon: Daemon): Promise<void> {
   await stopPid(daemon.pid);
 }
+
+/** A process's peak resident memory so far (VmHWM), in MiB; 0 once it is gone. */
+export function peakRssMiB(pid: number): number {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}

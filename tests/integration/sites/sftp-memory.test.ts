@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../../helpers/cli';
 import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
+import { peakRssMiB } from '../../harness/processes';
 import { placeSite } from '../../harness/site-placement';
 import { run } from '../../harness/system';
 import { userIds } from '../../harness/users';
@@ -21,15 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-function peakRssMiB(pid: number): number {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 describe('an SFTP-only backup of a large file', () => {
   it(`reads ${BIG_MIB} MiB in windows without holding them: peak RSS stays far below the file's size`, async () => {
