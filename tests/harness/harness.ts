@@ -81,3 +81,8 @@ export async function loadHarnessInfo(): Promise<HarnessInfo> {
   if (!file) throw new Error(`${HARNESS_INFO_ENV} is not set: run integration tests through \`npm test\` (the harness starts the servers).`);
   return JSON.parse(await readFile(file, 'utf8')) as HarnessInfo;
 }
+
+/** The test accounts' passwords under the variable names the CLI tests pass to `--password-env`. */
+export function accountPasswordEnv(info: HarnessInfo): NodeJS.ProcessEnv {
+  return { SHELL_PASSWORD: info.sshd!.shell.password, SFTP_PASSWORD: info.sshd!.sftp.password, FTP_PASSWORD: info.ftpd!.password };
+}

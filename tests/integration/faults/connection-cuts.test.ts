@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliWith } from '../../helpers/cli';
 import { describeTree } from '../../helpers/tree';
 import { startFaultProxy, type FaultProxy } from '../../harness/fault-proxy';
-import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
+import { accountPasswordEnv, loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
 import { placeSite, type PlacedSite, type SiteHost } from '../../harness/site-placement';
 
 const CUTS = 20;
@@ -18,9 +18,7 @@ const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   ...process.env,
   SITEVAULT_HOME: home,
   SITEVAULT_PASSPHRASE: PASS,
-  SHELL_PASSWORD: harness.sshd!.shell.password,
-  SFTP_PASSWORD: harness.sshd!.sftp.password,
-  FTP_PASSWORD: harness.ftpd!.password,
+  ...accountPasswordEnv(harness),
   ...extra,
 });
 const { sv, json } = cliWith(env);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliWith } from '../../helpers/cli';
 import { describeTree } from '../../helpers/tree';
-import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
+import { accountPasswordEnv, loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
 import { placeSite, type SiteHost } from '../../harness/site-placement';
 import { FTP_SYSTEM_USER } from '../../harness/ftpd';
 import { run } from '../../harness/system';
@@ -19,9 +19,7 @@ const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   ...process.env,
   SITEVAULT_HOME: home,
   SITEVAULT_PASSPHRASE: PASS,
-  SHELL_PASSWORD: harness.sshd!.shell.password,
-  SFTP_PASSWORD: harness.sshd!.sftp.password,
-  FTP_PASSWORD: harness.ftpd!.password,
+  ...accountPasswordEnv(harness),
   ...extra,
 });
 const { sv, json } = cliWith(env);
