@@ -16,7 +16,14 @@ function writeString(header: Buffer, offset: number, length: number, value: Buff
 }
 
 function writeOctal(header: Buffer, offset: number, length: number, value: number): void {
-  header.write(`${Math.floor(value).toString(8).padStart(length - 1, '0')}\0`, offset, length, 'ascii');
+  header.write(
+    `${Math.floor(value)
+      .toString(8)
+      .padStart(length - 1, '0')}\0`,
+    offset,
+    length,
+    'ascii',
+  );
 }
 
 function paxRecord(key: string, value: Buffer): Buffer {

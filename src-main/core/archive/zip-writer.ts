@@ -82,7 +82,20 @@ export class ZipWriter {
 
   #record(path: string, mode: number, mtime: number, method: number, zip64: boolean): CentralRecord {
     const { time, date } = dosDateTime(mtime);
-    return { name: Buffer.from(path, 'utf8'), method, crc: 0, compressed: 0, size: 0, offset: this.#offset, externalAttributes: 0, dosTime: time, dosDate: date, mtimeSeconds: Math.floor(mtime / 1000), zip64, flags: 0x0800 };
+    return {
+      name: Buffer.from(path, 'utf8'),
+      method,
+      crc: 0,
+      compressed: 0,
+      size: 0,
+      offset: this.#offset,
+      externalAttributes: 0,
+      dosTime: time,
+      dosDate: date,
+      mtimeSeconds: Math.floor(mtime / 1000),
+      zip64,
+      flags: 0x0800,
+    };
   }
 
   /** A folder entry (`path/`). */

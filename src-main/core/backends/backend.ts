@@ -18,17 +18,31 @@ export interface BackendProperties {
   location: string;
   /** Connections the backend may open at once (0 = unlimited). */
   maxConnections: number;
+  /** The pack size that suits this store (object storage bills per request); absent: the engine's default. */
+  packTargetBytes?: number;
+  /** Reads cost a request each: keep a local copy of what never changes (snapshot and index files, tree packs). */
+  cacheMetadata?: boolean;
+}
+
+/**
+ * Per call: a cancelled job's signal ends a retry's backoff at once (CANCELLED) and starts
+ * no new attempt. Backends themselves may ignore it; the wrappers act on it.
+ */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** false: one attempt, no retries (clean-up after a cancel must not wait out backoffs). */
+  retry?: boolean;
 }
 
 export interface Backend {
   readonly properties: BackendProperties;
   /** Every object under a folder (`data` includes its two-hex subfolders). */
-  list(folder: string): Promise<ObjectInfo[]>;
-  stat(name: string): Promise<ObjectInfo>;
-  read(name: string, range?: ByteRange): Promise<Buffer>;
+  list(folder: string, options?: CallOptions): Promise<ObjectInfo[]>;
+  stat(name: string, options?: CallOptions): Promise<ObjectInfo>;
+  read(name: string, range?: ByteRange, options?: CallOptions): Promise<Buffer>;
   /** Atomic and write-once: a temporary name, then a rename. */
-  write(name: string, data: Buffer): Promise<void>;
-  delete(name: string): Promise<void>;
+  write(name: string, data: Buffer, options?: CallOptions): Promise<void>;
+  delete(name: string, options?: CallOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,12 +53,15 @@ export class BackendError extends Error {
   readonly kind: BackendErrorKind;
   /** A stable code for the service API (AUTH_FAILED, HOST_KEY_CHANGED, NO_SPACE, …). */
   readonly code: string;
+  /** What the user can do next (each adapter words it); see HintKey in the contract. */
+  readonly hint: string | undefined;
 
-  constructor(kind: BackendErrorKind, code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(kind: BackendErrorKind, code: string, message: string, options?: { cause?: unknown; hint?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BackendError';
     this.kind = kind;
     this.code = code;
+    this.hint = options?.hint;
   }
 }
 

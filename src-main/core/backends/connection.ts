@@ -1,5 +1,6 @@
 /** How to reach and trust a server. Secrets stay in memory only. */
 export interface ConnectionSecrets {
+  /** The login password; for S3, the secret access key. */
   password?: string;
   identityFile?: string;
   keyPassphrase?: string;
@@ -7,7 +8,7 @@ export interface ConnectionSecrets {
   hostKey?: string;
   /** Trust whatever key the server shows this once (the user confirmed it). */
   acceptNewHostKey?: boolean;
-  /** FTPS: a CA (or the self-signed certificate itself) to validate against. */
+  /** FTPS and S3 over https: a CA (or the self-signed certificate itself) to validate against. */
   caFile?: string;
   /** FTPS: pinned certificate, `SHA256:` + base64 of the DER digest. */
   tlsFingerprint?: string;

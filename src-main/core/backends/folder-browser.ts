@@ -32,7 +32,10 @@ export async function listServerFolders(url: string, secrets: ConnectionSecrets,
       const entries = await call<FileEntryWithStats[]>((cb) => sftp.readdir(absolute, cb));
       return {
         path: absolute,
-        folders: entries.filter((e) => e.attrs.isDirectory() && e.filename !== '.' && e.filename !== '..').map((e) => e.filename).sort(),
+        folders: entries
+          .filter((e) => e.attrs.isDirectory() && e.filename !== '.' && e.filename !== '..')
+          .map((e) => e.filename)
+          .sort(),
         wordpress: entries.some((e) => e.filename === 'wp-config.php'),
       };
     } finally {
@@ -51,7 +54,10 @@ export async function listServerFolders(url: string, secrets: ConnectionSecrets,
     const entries = await client.list(absolute);
     return {
       path: posix.normalize(absolute),
-      folders: entries.filter((e) => e.type === FileType.Directory && e.name !== '.' && e.name !== '..').map((e) => e.name).sort(),
+      folders: entries
+        .filter((e) => e.type === FileType.Directory && e.name !== '.' && e.name !== '..')
+        .map((e) => e.name)
+        .sort(),
       wordpress: entries.some((e) => e.name === 'wp-config.php'),
     };
   } finally {

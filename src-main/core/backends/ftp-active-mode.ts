@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect, TLSSocket } from 'node:tls';
 import type { FTPContext, FTPResponse } from 'basic-ftp';
+import { assertSessionPin } from './ftp-tls';
 
 /**
  * Stands in for the data connection until the server dials in. basic-ftp wants a data
@@ -66,11 +67,18 @@ export function activeDataConnectionsAccepted(): number {
   return accepted;
 }
 
+/** The address a socket's peer has, without the IPv4-mapped prefix. */
+function peerAddress(socket: Socket): string {
+  return (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+}
+
 /**
  * Active-mode FTP for basic-ftp (which only does passive): listen on the control
  * connection's local address, announce it with PORT, and relay the server's incoming data
- * connection, wrapped in TLS (reusing the control session) under FTPS. Passive stays the
- * default: active mode rarely passes a laptop's firewall or NAT.
+ * connection, wrapped in TLS (reusing the control session) under FTPS. Only a connection from
+ * the control connection's peer is taken: anyone else who reaches the port first is turned
+ * away. Under TLS nothing is relayed before the handshake ended and the pin (if any) held.
+ * Passive stays the default: active mode rarely passes a laptop's firewall or NAT.
  */
 export async function enterActiveMode(ftp: FTPContext): Promise<FTPResponse> {
   const address = (ftp.socket.localAddress ?? '').replace(/^::ffff:/, '');
@@ -86,13 +94,31 @@ export async function enterActiveMode(ftp: FTPContext): Promise<FTPResponse> {
     server.close();
     deferred.destroy(new Error(`The server did not open the active data connection within ${ftp.timeout} ms.`));
   }, ftp.timeout || 30_000);
-  server.once('connection', (raw) => {
+  const serverAddress = peerAddress(ftp.socket);
+  const onConnection = (raw: Socket) => {
+    if (peerAddress(raw) !== serverAddress) {
+      raw.destroy();
+      return;
+    }
     accepted++;
     clearTimeout(timer);
+    server.off('connection', onConnection);
     server.close();
-    const socket = ftp.socket instanceof TLSSocket ? tlsConnect({ ...ftp.tlsOptions, socket: raw, session: ftp.socket.getSession() }) : raw;
-    deferred.attach(socket);
-  });
+    if (!(ftp.socket instanceof TLSSocket)) return deferred.attach(raw);
+    const secure = tlsConnect({ ...ftp.tlsOptions, socket: raw, session: ftp.socket.getSession() });
+    secure.once('error', (error) => deferred.destroy(error));
+    secure.once('secureConnect', () => {
+      try {
+        assertSessionPin(ftp, secure);
+      } catch (error) {
+        secure.destroy();
+        deferred.destroy(error as Error);
+        return;
+      }
+      deferred.attach(secure);
+    });
+  };
+  server.on('connection', onConnection);
   try {
     const response = await ftp.request(`PORT ${address.split('.').join(',')},${port >> 8},${port & 255}`);
     ftp.dataSocket = deferred as unknown as Socket;

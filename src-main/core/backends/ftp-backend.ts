@@ -1,12 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readKeyFile } from './key-files';
 import { posix } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import { TLSSocket, type ConnectionOptions } from 'node:tls';
 import { Client, FTPError } from 'basic-ftp';
+import { ResourcePool } from '../concurrency/resource-pool';
 import { enterActiveMode } from './ftp-active-mode';
 import { assertObjectName, BackendError, notFound, type Backend, type ByteRange, type ObjectInfo } from './backend';
-import { sha256Fingerprint, type ConnectionSecrets, type ConnectionSettings } from './connection';
+import type { ConnectionSecrets, ConnectionSettings } from './connection';
+import { assertPinned, forgetTlsSessions, ftpTlsOptions, pinDataConnections } from './ftp-tls';
 
 /** When the destination says 0 (unlimited), this many connections are used. */
 const DEFAULT_POOL = 4;
@@ -17,10 +19,6 @@ export interface FtpTarget {
   username: string;
   path: string;
   secure: boolean;
-}
-
-export function certificateFingerprint(der: Buffer): string {
-  return sha256Fingerprint(der, createHash);
 }
 
 /** Maps an FTP or socket failure to a BackendError: 4xx replies and dropped connections are transient. */
@@ -36,72 +34,69 @@ export function classifyFtpError(error: unknown, location: string, name: string)
   }
   const message = (error as Error).message ?? String(error);
   const code = (error as NodeJS.ErrnoException).code;
-  const tlsCodes = ['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'];
-  if ((code && tlsCodes.includes(code)) || /self[- ]signed certificate|certificate has expired|unable to verify|altnames/i.test(message)) {
-    return new BackendError('permanent', 'TLS_UNTRUSTED', `The TLS certificate of ${location} does not validate (${code ?? message}). Pass --ca with its certificate, or pin it with --tls-fingerprint.`);
+  // A pin failure on a data connection comes back wrapped by basic-ftp, which keeps its code.
+  if (code === 'HOST_KEY_CHANGED') return new BackendError('permanent', 'HOST_KEY_CHANGED', message.replace(/^Client is closed because /, '').replace(/ \(data socket\)$/, ''));
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /altnames/i.test(message)) {
+    return new BackendError(
+      'permanent',
+      'TLS_UNTRUSTED',
+      `The TLS certificate of ${location} was issued for another name (${message}). Check the host name; if the server uses a self-signed certificate, trust it by its fingerprint instead of a CA.`,
+    );
+  }
+  const tlsCodes = ['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'];
+  if ((code && tlsCodes.includes(code)) || /self[- ]signed certificate|certificate has expired|unable to verify/i.test(message)) {
+    return new BackendError('permanent', 'TLS_UNTRUSTED', `The TLS certificate of ${location} does not validate (${code ?? message}). Trust it by its fingerprint, or give the CA that issued it.`);
   }
   if (code === 'ENOTFOUND') return new BackendError('permanent', 'CONNECTION_FAILED', `Unknown host in ${location}.`);
   return new BackendError('transient', 'CONNECTION_FAILED', `FTP connection to ${location} failed: ${message}`);
 }
 
 /**
- * Pinned: accept any chain, then compare the certificate's fingerprint. Given a CA (often
- * the self-signed certificate itself): validate against it alone, without the host-name
- * check that such certificates rarely pass. Otherwise: the system's CAs, fully checked.
- * Tool options with `undefined` values would replace Node's defaults, so none are set.
+ * Logs in to an FTP or explicit-FTPS server, with the certificate checked as configured
+ * before the login is sent. TLS is never silently dropped: a server that refuses AUTH TLS
+ * fails the connection. A pinned certificate is checked on every data connection too.
  */
-function tlsOptions(secure: boolean, secrets: ConnectionSecrets, ca: Buffer | undefined): ConnectionOptions | undefined {
-  if (!secure) return undefined;
-  if (secrets.tlsFingerprint) return { rejectUnauthorized: false };
-  if (ca) return { ca, checkServerIdentity: () => undefined };
-  return {};
-}
-
-/**
- * Logs in to an FTP or explicit-FTPS server, with the certificate checked as configured. TLS
- * is never silently dropped: a server that refuses AUTH TLS fails the connection.
- */
-export async function connectFtp(
-  target: Omit<FtpTarget, 'path'>,
-  secrets: ConnectionSecrets,
-  settings: ConnectionSettings,
-  ca: Buffer | undefined,
-  location: string,
-): Promise<Client> {
+export async function connectFtp(target: Omit<FtpTarget, 'path'>, secrets: ConnectionSecrets, settings: ConnectionSettings, ca: Buffer | undefined, location: string): Promise<Client> {
   const client = new Client(settings.timeoutSeconds * 1000);
   const pinned = secrets.tlsFingerprint;
   try {
     // basic-ftp's access(), step by step, so that a refused AUTH TLS is known for what it is.
     await client.connect(target.host, target.port);
     if (target.secure) {
-      await client.useTLS({ ...tlsOptions(true, secrets, ca), host: target.host }).catch((error: unknown) => {
-        if (error instanceof FTPError) {
-          throw new BackendError('permanent', 'TLS_UNTRUSTED', `${location} does not offer TLS (it answered AUTH TLS with: ${error.message}). SiteVault never falls back to plain FTP when TLS was asked for.`);
+      await startTls(client, ftpTlsOptions(secrets, ca, target.host), location);
+      if (pinned) {
+        const where = `${target.host}:${target.port}`;
+        try {
+          assertPinned(client.ftp.socket as TLSSocket, pinned, where);
+        } catch (error) {
+          forgetTlsSessions(client.ftp);
+          throw error;
         }
-        throw error;
-      });
+        pinDataConnections(client.ftp, pinned, where);
+      }
     }
     await client.sendIgnoringError('OPTS UTF8 ON');
     await client.login(target.username, secrets.password ?? '');
     await client.useDefaultSettings();
-    if (target.secure) {
-      const socket = client.ftp.socket as TLSSocket;
-      if (typeof socket.getPeerCertificate !== 'function') {
-        throw new BackendError('permanent', 'TLS_UNTRUSTED', `${location} did not switch to TLS. SiteVault never falls back to plain FTP when TLS was asked for.`);
-      }
-      if (pinned) {
-        const actual = certificateFingerprint(socket.getPeerCertificate().raw);
-        if (actual !== pinned) {
-          throw new BackendError('permanent', 'HOST_KEY_CHANGED', `The TLS certificate of ${target.host}:${target.port} has CHANGED: it is now ${actual}, but ${pinned} was trusted.`);
-        }
-      }
-    }
     if (!settings.passive) client.prepareTransfer = enterActiveMode;
     return client;
   } catch (error) {
     client.close();
     throw classifyFtpError(error, location, '(login)');
   }
+}
+
+/** AUTH TLS and the handshake; a server that refuses is never used in plain text instead. */
+export async function startTls(client: Client, options: ConnectionOptions, location: string): Promise<TLSSocket> {
+  await client.useTLS(options).catch((error: unknown) => {
+    if (error instanceof FTPError) {
+      throw new BackendError('permanent', 'TLS_UNTRUSTED', `${location} does not offer TLS (it answered AUTH TLS with: ${error.message}). SiteVault never falls back to plain FTP when TLS was asked for.`);
+    }
+    throw error;
+  });
+  const socket = client.ftp.socket;
+  if (!(socket instanceof TLSSocket)) throw new BackendError('permanent', 'TLS_UNTRUSTED', `${location} did not switch to TLS. SiteVault never falls back to plain FTP when TLS was asked for.`);
+  return socket;
 }
 
 /**
@@ -111,13 +106,8 @@ export async function connectFtp(
  */
 export class FtpBackend implements Backend {
   readonly properties;
-  readonly #idle: Client[] = [];
-  readonly #all = new Set<Client>();
-  readonly #waiters: Array<{ resolve: (client: Client) => void; reject: (error: unknown) => void }> = [];
-  /** Connections open or being opened. */
-  #count = 0;
+  readonly #pool: ResourcePool<Client>;
   readonly #madeDirs = new Set<string>();
-  readonly #poolSize: number;
   #ca: Buffer | undefined;
   /** The repository folder, absolute once known (a `~/` path is resolved at login). */
   #base: string | null;
@@ -132,57 +122,27 @@ export class FtpBackend implements Backend {
       maxConnections: settings.maxConnections,
     };
     this.#base = target.path.startsWith('~') ? null : target.path;
-    this.#poolSize = settings.maxConnections > 0 ? settings.maxConnections : DEFAULT_POOL;
+    this.#pool = new ResourcePool<Client>({
+      size: settings.maxConnections > 0 ? settings.maxConnections : DEFAULT_POOL,
+      open: () => this.#connect(),
+      close: (client) => client.close(),
+      usable: (client) => !client.closed,
+      brokenBy: (error, client) => !(error instanceof FTPError) || client.closed,
+    });
   }
 
   async #connect(): Promise<Client> {
-    if (this.secrets.caFile && !this.#ca) this.#ca = await readFile(this.secrets.caFile);
+    if (this.secrets.caFile && !this.#ca) this.#ca = await readKeyFile(this.secrets.caFile, 'CA file');
     const client = await connectFtp(this.target, this.secrets, this.settings, this.#ca, this.properties.location);
     if (this.#base === null) this.#base = posix.join(await client.pwd(), this.target.path.replace(/^~\/?/, ''));
-    this.#all.add(client);
     return client;
   }
 
-  async #open(): Promise<Client> {
-    this.#count++;
-    try {
-      return await this.#connect();
-    } catch (error) {
-      this.#count--;
-      throw error;
-    }
-  }
-
-  async #acquire(): Promise<Client> {
-    const idle = this.#idle.pop();
-    if (idle) return idle;
-    if (this.#count < this.#poolSize) return this.#open();
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
-  }
-
-  #release(client: Client, broken: boolean): void {
-    const waiter = this.#waiters.shift();
-    if (broken || client.closed) {
-      this.#all.delete(client);
-      this.#count--;
-      client.close();
-      if (waiter) this.#open().then(waiter.resolve, waiter.reject);
-      return;
-    }
-    if (waiter) waiter.resolve(client);
-    else this.#idle.push(client);
-  }
-
   async #with<T>(name: string, work: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.#acquire();
-    let broken = false;
     try {
-      return await work(client);
+      return await this.#pool.with(work);
     } catch (error) {
-      broken = !(error instanceof FTPError) || client.closed;
       throw classifyFtpError(error, this.properties.location, name);
-    } finally {
-      this.#release(client, broken);
     }
   }
 
@@ -272,9 +232,6 @@ export class FtpBackend implements Backend {
   }
 
   async close(): Promise<void> {
-    for (const client of this.#all) client.close();
-    this.#all.clear();
-    this.#idle.length = 0;
-    this.#count = 0;
+    this.#pool.closeAll();
   }
 }

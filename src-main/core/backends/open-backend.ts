@@ -2,14 +2,15 @@ import type { Backend } from './backend';
 import { DEFAULT_CONNECTION, type ConnectionSecrets, type ConnectionSettings } from './connection';
 import { FtpBackend } from './ftp-backend';
 import { LocalBackend } from './local-backend';
-import type { Location } from './location';
+import type { StorageLocation } from './location';
+import { S3Backend } from './s3-backend';
 import { SftpBackend } from './sftp-backend';
 import { ConcurrencyLimitedBackend, RetryingBackend } from './wrappers';
 
 export type { ConnectionSecrets } from './connection';
 
 /** A backend for a location, wrapped with retries and the connection limit. */
-export function openBackend(location: Location, secrets: ConnectionSecrets, settings: ConnectionSettings = DEFAULT_CONNECTION): Backend {
+export function openBackend(location: StorageLocation, secrets: ConnectionSecrets, settings: ConnectionSettings = DEFAULT_CONNECTION): Backend {
   let backend: Backend;
   switch (location.kind) {
     case 'local':
@@ -20,6 +21,9 @@ export function openBackend(location: Location, secrets: ConnectionSecrets, sett
     case 'ftp':
     case 'ftps':
       backend = new FtpBackend({ ...location, secure: location.kind === 'ftps' }, secrets, settings);
+      break;
+    case 's3':
+      backend = new S3Backend(location, secrets, settings);
       break;
   }
   const limited = settings.maxConnections > 0 ? new ConcurrencyLimitedBackend(backend, settings.maxConnections) : backend;

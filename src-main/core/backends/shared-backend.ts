@@ -1,4 +1,4 @@
-import type { Backend, ByteRange, ObjectInfo } from './backend';
+import type { Backend, ByteRange, CallOptions, ObjectInfo } from './backend';
 
 interface SharedEntry {
   key: string;
@@ -41,20 +41,20 @@ class BackendLease implements Backend {
   get properties() {
     return this.inner.properties;
   }
-  list(folder: string): Promise<ObjectInfo[]> {
-    return this.inner.list(folder);
+  list(folder: string, options?: CallOptions): Promise<ObjectInfo[]> {
+    return this.inner.list(folder, options);
   }
-  stat(name: string): Promise<ObjectInfo> {
-    return this.inner.stat(name);
+  stat(name: string, options?: CallOptions): Promise<ObjectInfo> {
+    return this.inner.stat(name, options);
   }
-  read(name: string, range?: ByteRange): Promise<Buffer> {
-    return this.inner.read(name, range);
+  read(name: string, range?: ByteRange, options?: CallOptions): Promise<Buffer> {
+    return this.inner.read(name, range, options);
   }
-  write(name: string, data: Buffer): Promise<void> {
-    return this.inner.write(name, data);
+  write(name: string, data: Buffer, options?: CallOptions): Promise<void> {
+    return this.inner.write(name, data, options);
   }
-  delete(name: string): Promise<void> {
-    return this.inner.delete(name);
+  delete(name: string, options?: CallOptions): Promise<void> {
+    return this.inner.delete(name, options);
   }
   async close(): Promise<void> {
     if (this.#released) return;

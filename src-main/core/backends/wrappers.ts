@@ -1,58 +1,28 @@
-import { BackendError, type Backend, type ByteRange, type ObjectInfo } from './backend';
-
-/** A counting semaphore: at most `limit` holders at once (0 = unlimited). */
-export class Semaphore {
-  #active = 0;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(readonly limit: number) {}
-
-  async acquire(): Promise<() => void> {
-    if (this.limit > 0 && this.#active >= this.limit) {
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    } else {
-      this.#active++;
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#active--;
-    };
-  }
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
-    try {
-      return await work();
-    } finally {
-      release();
-    }
-  }
-}
+import { Semaphore } from '../concurrency/semaphore';
+import { retryTransient, type RetryOptions } from '../retry/retry';
+import type { Backend, ByteRange, CallOptions, ObjectInfo } from './backend';
 
 abstract class BackendWrapper implements Backend {
   constructor(protected readonly inner: Backend) {}
   get properties() {
     return this.inner.properties;
   }
-  protected abstract wrap<T>(what: string, work: () => Promise<T>): Promise<T>;
-  list(folder: string): Promise<ObjectInfo[]> {
-    return this.wrap(`list ${folder}`, () => this.inner.list(folder));
+  /** Runs one call on the inner backend; `work` makes the call with the options it is given. */
+  protected abstract wrap<T>(what: string, work: (options: CallOptions | undefined) => Promise<T>, options: CallOptions | undefined): Promise<T>;
+  list(folder: string, options?: CallOptions): Promise<ObjectInfo[]> {
+    return this.wrap(`list ${folder}`, (o) => this.inner.list(folder, o), options);
   }
-  stat(name: string): Promise<ObjectInfo> {
-    return this.wrap(`stat ${name}`, () => this.inner.stat(name));
+  stat(name: string, options?: CallOptions): Promise<ObjectInfo> {
+    return this.wrap(`stat ${name}`, (o) => this.inner.stat(name, o), options);
   }
-  read(name: string, range?: ByteRange): Promise<Buffer> {
-    return this.wrap(`read ${name}`, () => this.inner.read(name, range));
+  read(name: string, range?: ByteRange, options?: CallOptions): Promise<Buffer> {
+    return this.wrap(`read ${name}`, (o) => this.inner.read(name, range, o), options);
   }
-  write(name: string, data: Buffer): Promise<void> {
-    return this.wrap(`write ${name}`, () => this.inner.write(name, data));
+  write(name: string, data: Buffer, options?: CallOptions): Promise<void> {
+    return this.wrap(`write ${name}`, (o) => this.inner.write(name, data, o), options);
   }
-  delete(name: string): Promise<void> {
-    return this.wrap(`delete ${name}`, () => this.inner.delete(name));
+  delete(name: string, options?: CallOptions): Promise<void> {
+    return this.wrap(`delete ${name}`, (o) => this.inner.delete(name, o), options);
   }
   close(): Promise<void> {
     return this.inner.close();
@@ -66,47 +36,9 @@ export class ConcurrencyLimitedBackend extends BackendWrapper {
     super(inner);
     this.#semaphore = new Semaphore(limit);
   }
-  protected wrap<T>(_what: string, work: () => Promise<T>): Promise<T> {
-    return this.#semaphore.run(work);
+  protected wrap<T>(_what: string, work: (options: CallOptions | undefined) => Promise<T>, options: CallOptions | undefined): Promise<T> {
+    return this.#semaphore.run(() => work(options));
   }
-}
-
-export interface RetryOptions {
-  /** Attempts after the first (0 = unlimited, as JetBackup's setting means). */
-  maxRetries: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  signal?: AbortSignal;
-  onRetry?: (what: string, attempt: number, error: BackendError) => void;
-}
-
-/**
- * Runs `work`, retrying transient BackendErrors with exponential backoff and jitter; other
- * failures, and the last transient one, are thrown as they are.
- */
-export async function retryTransient<T>(what: string, work: () => Promise<T>, options: RetryOptions): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!mayRetry(error, attempt, options)) throw error;
-      options.onRetry?.(what, attempt + 1, error as BackendError);
-      await backoff(attempt, options);
-    }
-  }
-}
-
-/** Whether a failure after `attempt` earlier retries is worth another try. */
-export function mayRetry(error: unknown, attempt: number, options: RetryOptions): boolean {
-  const transient = error instanceof BackendError && error.kind === 'transient';
-  const exhausted = options.maxRetries > 0 && attempt >= options.maxRetries;
-  return transient && !exhausted && !options.signal?.aborted;
-}
-
-/** Waits before retry number `attempt + 1`: doubling from the base delay up to the cap, with jitter. */
-export function backoff(attempt: number, options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs'>): Promise<void> {
-  const delay = Math.min(options.maxDelayMs ?? 30_000, (options.baseDelayMs ?? 250) * 2 ** attempt) * (0.5 + Math.random() / 2);
-  return new Promise((resolve) => setTimeout(resolve, delay));
 }
 
 /** Retries transient failures with exponential backoff and jitter; others fail at once. */
@@ -118,7 +50,23 @@ export class RetryingBackend extends BackendWrapper {
     super(inner);
   }
 
-  protected wrap<T>(what: string, work: () => Promise<T>): Promise<T> {
-    return retryTransient(what, work, this.options);
+  /** The call's signal (a job's) stops the retries; the backend's own, if any, too. */
+  protected wrap<T>(what: string, work: (options: CallOptions | undefined) => Promise<T>, options: CallOptions | undefined): Promise<T> {
+    if (options?.retry === false) return work(options);
+    return retryTransient(what, () => work(options), { ...this.options, signal: options?.signal ?? this.options.signal });
+  }
+}
+
+/** Makes every call under one signal (a job's): the engine hands this to the work it does for the job. */
+export class SignalledBackend extends BackendWrapper {
+  constructor(
+    inner: Backend,
+    readonly signal: AbortSignal,
+  ) {
+    super(inner);
+  }
+
+  protected wrap<T>(_what: string, work: (options: CallOptions | undefined) => Promise<T>, options: CallOptions | undefined): Promise<T> {
+    return work({ ...options, signal: options?.signal ?? this.signal });
   }
 }

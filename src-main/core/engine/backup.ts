@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import { ApiError } from '../contract/errors';
+import { BoundedQueue } from '../concurrency/bounded-queue';
+import { mapLimit } from '../concurrency/map-limit';
 import { chunkBuffer, chunkStream } from './chunker';
 
 /** Files up to this size are read in one piece instead of streamed. */
@@ -8,12 +10,13 @@ const WHOLE_FILE_LIMIT = 8 * 1024 * 1024;
 const MAX_FILES_IN_FLIGHT = 32;
 const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 import { screenEntries } from './entry-names';
+import { isReservedPath, RESERVED_DIR } from './name-case';
 import { lockRepository } from './locks';
 import { loadFileMap } from './parent-tree';
 import { ProgressTracker, type ProgressListener } from './progress';
 import type { BlobWriter, Repository } from './repository';
-import { listSnapshots, snapshotSchema, type Snapshot, type SnapshotWithId } from './snapshots';
-import { baseName, parentPath, SourceFileError, type Source, type SourceEntry, type Warning } from './source';
+import { isSiteSnapshot, listSnapshots, snapshotSchema, type Snapshot, type SnapshotWithId } from './snapshots';
+import { baseName, parentPath, SourceFileError, StreamRestartError, type Source, type SourceEntry, type Warning } from './source';
 import type { FileNode, TreeNode } from './tree';
 
 /** A file the backup produces itself (the database dump), stored under `.sitevault/`. */
@@ -21,11 +24,11 @@ export interface ExtraFile {
   /** Relative path, under RESERVED_DIR. */
   path: string;
   mode: number;
+  /** Called again when the stream throws StreamRestartError: it must then start from its beginning. */
   content: () => AsyncIterable<Buffer>;
 }
 
-/** Where a snapshot keeps what SiteVault adds (the database dump); a site's own folder of that name is skipped. */
-export const RESERVED_DIR = '.sitevault';
+export { RESERVED_DIR };
 export const DATABASE_DUMP_PATH = `${RESERVED_DIR}/database.sql`;
 
 export interface BackupOptions {
@@ -41,6 +44,8 @@ export interface BackupOptions {
   parent?: SnapshotWithId | null;
   /** Re-read every file, even unchanged ones (coarse FTP times). */
   forceRead?: boolean;
+  /** Found before the backup (about the site rather than one file); recorded in the snapshot first. */
+  warnings?: Warning[];
   fileConcurrency?: number;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
@@ -58,12 +63,7 @@ function checkCancelled(signal: AbortSignal | undefined): void {
 }
 
 function unchanged(entry: SourceEntry, previous: FileNode | undefined, writer: BlobWriter): previous is FileNode {
-  return (
-    previous !== undefined &&
-    previous.size === entry.size &&
-    previous.mtime === entry.mtime &&
-    previous.content.every((id) => writer.has(id))
-  );
+  return previous !== undefined && previous.size === entry.size && previous.mtime === entry.mtime && previous.content.every((id) => writer.has(id));
 }
 
 /** Chunks and stores content. Returns the content ids and the size. */
@@ -77,6 +77,20 @@ async function storeChunks(writer: BlobWriter, chunks: AsyncIterable<Buffer> | I
     progress.report();
   }
   return { content, size };
+}
+
+/**
+ * Chunks and stores a produced file; read again from its start when its stream says it must
+ * be (a dump cut off with its connection). What the cut attempt stored stays unreferenced.
+ */
+async function storeExtra(repo: Repository, writer: BlobWriter, extra: ExtraFile, progress: ProgressTracker): Promise<{ content: string[]; size: number }> {
+  for (;;) {
+    try {
+      return await storeChunks(writer, chunkStream(repo.chunker, extra.content()), progress);
+    } catch (error) {
+      if (!(error instanceof StreamRestartError)) throw error;
+    }
+  }
 }
 
 /** Reads, chunks and stores one file. Returns its content ids, or null when it could not be read. */
@@ -106,11 +120,15 @@ async function storeFile(
 /**
  * One backup: list the source, compare with the parent snapshot (size and mtime), read only
  * new and changed files, store their chunks, then trees bottom-up, then the index, and last
- * the snapshot object. Until that last write, nothing is visible.
+ * the snapshot object. Until that last write, nothing is visible. A source folder that does
+ * not exist or cannot be read fails the backup (the source throws SOURCE_NOT_FOUND or
+ * SOURCE_UNREADABLE); an empty one gives a snapshot with a warning.
  */
-export async function backup(repo: Repository, source: Source, options: BackupOptions): Promise<BackupResult> {
+export async function backup(base: Repository, source: Source, options: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
   const progress = new ProgressTracker(options.onProgress);
+  // Storage calls stop retrying once the job is cancelled (the lock is released in any case).
+  const repo = base.withSignal(options.signal);
   const lock = await lockRepository(repo, 'backup', false);
   const writer = repo.newBlobWriter();
   try {
@@ -120,17 +138,24 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
     const parent =
       options.parent !== undefined
         ? options.parent
-        : ((await listSnapshots(repo)).filter((s) => s.site === options.site && (options.skipFiles || s.kind !== 'database')).at(-1) ?? null);
+        : ((await listSnapshots(repo)).filter((s) => isSiteSnapshot(s, options.site, repo.installation) && (options.skipFiles || s.kind !== 'database')).at(-1) ?? null);
     const previous = parent && !options.forceRead ? await loadFileMap(repo, parent.tree) : new Map<string, FileNode>();
     writer.adopt(await repo.unindexedPacks());
 
     progress.phase = 'listing files';
     progress.report(true);
     const listed = options.skipFiles ? { entries: [], warnings: [] } : await source.list();
-    const warnings = listed.warnings;
-    const reserved = listed.entries.filter((e) => e.path === RESERVED_DIR || e.path.startsWith(`${RESERVED_DIR}/`));
-    if (reserved.some((e) => e.path === RESERVED_DIR)) warnings.push({ path: RESERVED_DIR, message: `skipped: the name ${RESERVED_DIR} is reserved for what SiteVault adds to a snapshot` });
-    const entries = screenEntries(listed.entries.filter((e) => !reserved.includes(e)), warnings);
+    const warnings = [...(options.warnings ?? []), ...listed.warnings];
+    // An empty folder is backed up (a new site can be empty), but never silently: the snapshot says so.
+    if (!options.skipFiles && listed.entries.length === 0) warnings.push({ path: '/', message: `the folder ${source.description} is empty (or everything in it is excluded): this snapshot holds no files` });
+    // Reserved whatever its case: on a disk that ignores case, `.SiteVault` would be the dump's folder.
+    const reserved = listed.entries.filter((e) => isReservedPath(e.path));
+    for (const top of reserved.filter((e) => !e.path.includes('/')))
+      warnings.push({ path: top.path, message: `skipped: the name ${RESERVED_DIR} is reserved (in any case) for what SiteVault adds to a snapshot` });
+    const entries = screenEntries(
+      listed.entries.filter((e) => !reserved.includes(e)),
+      warnings,
+    );
     checkCancelled(options.signal);
 
     const files = entries.filter((e) => e.type === 'file');
@@ -162,53 +187,56 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
       // One transfer for all changed files (a tar stream over SSH). Small files are taken off
       // the stream whole and stored concurrently (bounded in count and bytes), so the stream
       // keeps flowing while earlier files are compressed and encrypted; large ones stream.
-      const inFlight = new Set<Promise<void>>();
-      let inFlightBytes = 0;
-      let failure: unknown = null;
+      const storing = new BoundedQueue({ maxTasks: MAX_FILES_IN_FLIGHT, maxBytes: MAX_BYTES_IN_FLIGHT });
       await source.fetchMany(
         toRead,
         async (entry, content) => {
           checkCancelled(options.signal);
-          if (failure) throw failure;
+          if (storing.failure) throw storing.failure;
           progress.currentPath = entry.path;
           if (entry.size > WHOLE_FILE_LIMIT) {
             record(entry, await storeFile(repo, writer, entry, async () => chunkStream(repo.chunker, content), progress, warnings));
             return;
           }
+          // Listed as small, but the stream decides how much comes (a file that grew since the
+          // listing, or a server that lies): past the limit, the rest is streamed, not held.
           const parts: Buffer[] = [];
-          for await (const part of content) parts.push(part);
+          let held = 0;
+          const pieces = content[Symbol.asyncIterator]();
+          try {
+            for (let next = await pieces.next(); !next.done; next = await pieces.next()) {
+              parts.push(next.value);
+              held += next.value.length;
+              if (held > WHOLE_FILE_LIMIT) {
+                const rest = (async function* () {
+                  yield* parts.splice(0);
+                  for (let more = await pieces.next(); !more.done; more = await pieces.next()) yield more.value;
+                })();
+                record(entry, await storeFile(repo, writer, entry, async () => chunkStream(repo.chunker, rest), progress, warnings));
+                return;
+              }
+            }
+          } catch (error) {
+            // A file the source gave up midway (it changed while a lost connection was made again).
+            if (!(error instanceof SourceFileError)) throw error;
+            warnings.push({ path: error.path, message: error.message });
+            record(entry, null);
+            return;
+          }
           const data = Buffer.concat(parts);
-          while (inFlight.size >= MAX_FILES_IN_FLIGHT || inFlightBytes > MAX_BYTES_IN_FLIGHT) await Promise.race(inFlight);
-          inFlightBytes += data.length;
-          const task = storeFile(repo, writer, entry, async () => chunkBuffer(repo.chunker, data), progress, warnings)
-            .then((stored) => record(entry, stored))
-            .catch((error: unknown) => {
-              failure ??= error;
-            })
-            .finally(() => {
-              inFlightBytes -= data.length;
-              inFlight.delete(task);
-            });
-          inFlight.add(task);
+          await storing.add(async () => record(entry, await storeFile(repo, writer, entry, async () => chunkBuffer(repo.chunker, data), progress, warnings)), data.length);
         },
         (warning) => warnings.push(warning),
       );
-      await Promise.all(inFlight);
-      if (failure) throw failure;
+      await storing.drain();
     } else {
-      // A fixed set of workers pulls from the list: memory does not grow with the file count.
-      let next = 0;
-      const worker = async () => {
-        while (next < toRead.length) {
-          const entry = toRead[next++]!;
-          checkCancelled(options.signal);
-          progress.currentPath = entry.path;
-          const chunks = async () =>
-            source.readWhole && entry.size <= WHOLE_FILE_LIMIT ? chunkBuffer(repo.chunker, await source.readWhole(entry)) : chunkStream(repo.chunker, source.read(entry));
-          record(entry, await storeFile(repo, writer, entry, chunks, progress, warnings));
-        }
-      };
-      await Promise.all(Array.from({ length: options.fileConcurrency ?? 8 }, worker));
+      // A fixed number of files in flight: memory does not grow with the file count.
+      await mapLimit(toRead, options.fileConcurrency ?? 8, async (entry) => {
+        checkCancelled(options.signal);
+        progress.currentPath = entry.path;
+        const chunks = async () => (source.readWhole && entry.size <= WHOLE_FILE_LIMIT ? chunkBuffer(repo.chunker, await source.readWhole(entry)) : chunkStream(repo.chunker, source.read(entry)));
+        record(entry, await storeFile(repo, writer, entry, chunks, progress, warnings));
+      });
     }
 
     const extraEntries: SourceEntry[] = [];
@@ -218,7 +246,7 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
       extraEntries.push({ path: RESERVED_DIR, type: 'dir', mode: 0o700, mtime: now, size: 0 });
       for (const extra of options.extraFiles) {
         checkCancelled(options.signal);
-        const { content, size } = await storeChunks(writer, chunkStream(repo.chunker, extra.content()), progress);
+        const { content, size } = await storeExtra(repo, writer, extra, progress);
         stats.bytes_read += size;
         fileNodes.set(extra.path, { name: baseName(extra.path), type: 'file', mode: extra.mode, mtime: now, size, content });
       }
@@ -237,6 +265,7 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
       time: (options.time ?? new Date()).toISOString(),
       site: options.site,
       hostname: hostname(),
+      installation: repo.installation,
       tags: options.tags ?? [],
       kind: options.kind ?? 'files',
       parent: parent?.id ?? null,
@@ -263,6 +292,7 @@ export async function backup(repo: Repository, source: Source, options: BackupOp
     return { id, snapshot, packs: writer.written.map((p) => p.id) };
   } catch (error) {
     await writer.abandon();
+    checkCancelled(options.signal);
     throw error;
   } finally {
     await lock.release();

@@ -32,7 +32,9 @@ export interface CheckOptions {
  * needs is indexed and its pack exists with the indexed size; with read-data, packs are read
  * whole and each blob is authenticated and matched to its id. Damage is named exactly.
  */
-export async function checkRepository(repo: Repository, options: CheckOptions = {}): Promise<CheckReport> {
+export async function checkRepository(cachedRepo: Repository, options: CheckOptions = {}): Promise<CheckReport> {
+  // What storage holds is checked, never this computer's copy of it.
+  const repo = cachedRepo.uncached();
   const progress = new ProgressTracker(options.onProgress);
   const damage: Damage[] = [];
   progress.phase = 'checking index files';

@@ -27,7 +27,7 @@ describe('content-defined chunker', () => {
       expect(chunk.length).toBeGreaterThanOrEqual(256 * 1024);
       expect(chunk.length).toBeLessThanOrEqual(4 * 1024 * 1024);
     }
-    const average = 24 * 1024 * 1024 / chunks.length;
+    const average = (24 * 1024 * 1024) / chunks.length;
     expect(average).toBeGreaterThan(512 * 1024);
     expect(average).toBeLessThan(2 * 1024 * 1024);
   });

@@ -46,7 +46,10 @@ export class ContentStream {
       this.#bytesAhead += ids.reduce((sum, id) => sum + (this.repo.index.get(id)?.rawLength ?? 0), 0);
       const span = ids.length === 1 ? null : this.#readSpan(ids);
       ids.forEach((id, i) => {
-        const result: Promise<Result> = (span ? span.then((all) => all[i]!) : this.repo.readBlob(id).then((data) => ({ ok: true as const, data }))).catch((error: unknown) => ({ ok: false as const, error: error as Error }));
+        const result: Promise<Result> = (span ? span.then((all) => all[i]!) : this.repo.readBlob(id).then((data) => ({ ok: true as const, data }))).catch((error: unknown) => ({
+          ok: false as const,
+          error: error as Error,
+        }));
         this.#pending.push({ result, bytes: this.repo.index.get(id)?.rawLength ?? 0 });
       });
     }

@@ -17,11 +17,7 @@ export interface CopyReport {
  * the same and present blobs are skipped without reading them; otherwise every blob is
  * re-identified with the destination's key and trees are rewritten to match.
  */
-export async function copySnapshots(
-  source: Repository,
-  destination: Repository,
-  options: { site?: string; onProgress?: ProgressListener } = {},
-): Promise<CopyReport> {
+export async function copySnapshots(source: Repository, destination: Repository, options: { site?: string; onProgress?: ProgressListener } = {}): Promise<CopyReport> {
   const progress = new ProgressTracker(options.onProgress);
   const lock = await lockRepository(destination, 'copy', false);
   const report: CopyReport = { copied: [], skipped: [], blobsCopied: 0, bytesAdded: 0 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blobId, decrypt, defaultKdfParams, deriveKey, encrypt, IntegrityError, newMasterKeys } from './crypto';
+import { blobId, decrypt, defaultKdfParams, deriveKey, encrypt, IntegrityError, kdfParamsProblem, newMasterKeys } from './crypto';
 import { decodeHeader, encodeHeader, openBlob, sealBlob } from './pack';
 
 describe('object encryption', () => {
@@ -66,5 +66,27 @@ describe('blobs and pack headers', () => {
     expect(decodeHeader(keys.encryption, pack, pack.length, 'p')).toEqual(entries);
     expect(() => decodeHeader(keys.encryption, pack.subarray(0, pack.length - 10), pack.length - 10, 'p')).toThrow(IntegrityError);
     expect(() => decodeHeader(keys.encryption, pack.subarray(10), pack.length - 10, 'p')).toThrow(/accounts for/);
+  });
+});
+
+describe('scrypt parameters from a key file are bounded', () => {
+  const salt = defaultKdfParams().salt;
+  const params = (N: number, r: number, p: number) => ({ name: 'scrypt' as const, N, r, p, salt });
+
+  it('accepts what SiteVault writes and stronger settings within the bounds', () => {
+    expect(kdfParamsProblem(defaultKdfParams())).toBeNull();
+    expect(kdfParamsProblem(params(2 ** 18, 8, 1))).toBeNull();
+    expect(kdfParamsProblem(params(2 ** 16, 8, 4))).toBeNull();
+  });
+
+  it.each([
+    [params(2 ** 30, 8, 1), 'scrypt with N=2^30, r=8, p=1: N must be a power of two from 2 to 2^20'],
+    [params(2 ** 20, 8, 1), 'scrypt with N=2^20, r=8, p=1, which needs 1,024 MiB of memory, more than the 256 MiB SiteVault allows'],
+    [params(2 ** 17, 8, 16), 'scrypt with N=2^17, r=8, p=16, which costs 2,048 MiB of work, more than the 1,024 MiB SiteVault allows'],
+    [params(3000, 8, 1), 'scrypt with N=3000, r=8, p=1: N must be a power of two from 2 to 2^20'],
+    [params(2 ** 10, 64, 1), 'scrypt with N=2^10, r=64, p=1: r may be at most 32 and p at most 16'],
+  ])('refuses N=$0.N r=$0.r p=$0.p', async (kdf, problem) => {
+    expect(kdfParamsProblem(kdf)).toBe(problem);
+    await expect(deriveKey('x', kdf)).rejects.toMatchObject({ code: 'TOO_LARGE' });
   });
 });

@@ -1,3 +1,4 @@
+import { ApiError } from '../contract/errors';
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scrypt as scryptCb, type ScryptOptions } from 'node:crypto';
 
 /**
@@ -76,11 +77,30 @@ export function defaultKdfParams(): KdfParams {
   return { name: 'scrypt', N: 2 ** 16, r: 8, p: 1, salt: randomBytes(32).toString('base64') };
 }
 
+/**
+ * Bounds on the scrypt parameters a key file may ask for: it is read from the storage host,
+ * which could otherwise make every open take gigabytes or hours. SiteVault writes N=2^16, r=8,
+ * p=1 (64 MiB); the bounds leave room for stronger settings: N a power of two up to 2^20,
+ * r up to 32, p up to 16, at most 256 MiB of memory (128·N·r) and 1 GiB of work (128·N·r·p).
+ */
+export const KDF_LIMITS = { maxN: 2 ** 20, maxR: 32, maxP: 16, maxMemoryBytes: 256 * 1024 * 1024, maxWorkBytes: 1024 * 1024 * 1024 };
+
+/** Why a key file's scrypt parameters are refused (what they would cost), or null when they are within the bounds. */
+export function kdfParamsProblem(params: KdfParams): string | null {
+  const { N, r, p } = params;
+  const memory = 128 * N * r;
+  const cost = `scrypt with N=${Number.isInteger(Math.log2(N)) ? `2^${Math.log2(N)}` : N}, r=${r}, p=${p}`;
+  const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024).toLocaleString('en-US')} MiB`;
+  if (N < 2 || N > KDF_LIMITS.maxN || (N & (N - 1)) !== 0) return `${cost}: N must be a power of two from 2 to 2^20`;
+  if (r > KDF_LIMITS.maxR || p > KDF_LIMITS.maxP) return `${cost}: r may be at most ${KDF_LIMITS.maxR} and p at most ${KDF_LIMITS.maxP}`;
+  if (memory > KDF_LIMITS.maxMemoryBytes) return `${cost}, which needs ${mib(memory)} of memory, more than the ${mib(KDF_LIMITS.maxMemoryBytes)} SiteVault allows`;
+  if (memory * p > KDF_LIMITS.maxWorkBytes) return `${cost}, which costs ${mib(memory * p)} of work, more than the ${mib(KDF_LIMITS.maxWorkBytes)} SiteVault allows`;
+  return null;
+}
+
 export function deriveKey(passphrase: string, params: KdfParams): Promise<Buffer> {
+  const problem = kdfParamsProblem(params);
+  if (problem) return Promise.reject(new ApiError('TOO_LARGE', `Refusing a key derivation with ${problem}.`));
   const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 };
-  return new Promise((resolve, reject) =>
-    scryptCb(passphrase.normalize('NFC'), Buffer.from(params.salt, 'base64'), 32, options, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
-  );
+  return new Promise((resolve, reject) => scryptCb(passphrase.normalize('NFC'), Buffer.from(params.salt, 'base64'), 32, options, (error, key) => (error ? reject(error) : resolve(key))));
 }

@@ -30,7 +30,11 @@ export function screenEntries(entries: readonly SourceEntry[], warnings: Warning
       if (entry.type === 'dir') skippedDirs.add(entry.path);
       continue;
     }
-    const problem = entry.path.split('/').map(problemWith).find((p) => p !== null) ?? (keptDirs.has(parent) ? null : 'the server listed a name that holds a slash');
+    const problem =
+      entry.path
+        .split('/')
+        .map(problemWith)
+        .find((p) => p !== null) ?? (keptDirs.has(parent) ? null : 'the server listed a name that holds a slash');
     if (problem) {
       warnings.push({ path: printablePath(entry.path), message: `skipped: ${problem}` });
       if (entry.type === 'dir') skippedDirs.add(entry.path);

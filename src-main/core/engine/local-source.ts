@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstat, opendir, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiError } from '../contract/errors';
+import { sourceNotAFolder, sourceNotFound, sourceUnreadable } from './errors';
 import { SourceFileError, type Source, type SourceEntry, type Warning } from './source';
 
 const LIST_CONCURRENCY = 32;
@@ -19,13 +19,7 @@ export class LocalSource implements Source {
   }
 
   async list(): Promise<{ entries: SourceEntry[]; warnings: Warning[] }> {
-    try {
-      const info = await lstat(this.root);
-      if (!info.isDirectory()) throw new ApiError('BAD_REQUEST', `The source ${this.root} is not a folder.`);
-    } catch (error) {
-      if (error instanceof ApiError) throw error;
-      throw new ApiError('NOT_FOUND', `The source folder ${this.root} cannot be read: ${(error as Error).message}`);
-    }
+    await this.#checkRoot();
     const entries: SourceEntry[] = [];
     const warnings: Warning[] = [];
     const queue: string[] = [''];
@@ -45,6 +39,25 @@ export class LocalSource implements Source {
       pump();
     });
     return { entries, warnings };
+  }
+
+  /** A root that is missing, not a folder or unreadable fails the backup; it is never an empty snapshot. */
+  async #checkRoot(): Promise<void> {
+    let info;
+    try {
+      info = await lstat(this.root);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw sourceNotFound(this.root, null);
+      if (code === 'ENOTDIR') throw sourceNotFound(this.root, null, 'a part of the path is a file');
+      throw sourceUnreadable(this.root, null, code ?? (error as Error).message);
+    }
+    if (!info.isDirectory()) throw sourceNotAFolder(this.root, null);
+    try {
+      await (await opendir(this.root)).close();
+    } catch (error) {
+      throw sourceUnreadable(this.root, null, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+    }
   }
 
   async #listDir(dir: string, entries: SourceEntry[], warnings: Warning[], queue: string[]): Promise<void> {

@@ -63,7 +63,9 @@ export async function removeStaleLocks(repo: Repository): Promise<string[]> {
 }
 
 /** Takes a lock, then checks for conflicting ones; both sides check after writing. */
-export async function lockRepository(repo: Repository, operation: string, exclusive: boolean): Promise<RepositoryLock> {
+export async function lockRepository(job: Repository, operation: string, exclusive: boolean): Promise<RepositoryLock> {
+  // A lock is refreshed and released even after its job was cancelled.
+  const repo = job.withoutSignal();
   const write = () => repo.saveJson('locks', { time: new Date().toISOString(), exclusive, hostname: hostname(), pid: process.pid, operation } satisfies LockInfo);
   let current = (await write()).id;
   const conflicts = (await otherLocks(repo, current)).filter(({ lock }) => lock !== null && !isStale(lock) && (exclusive || lock.exclusive));
@@ -88,7 +90,8 @@ export async function lockRepository(repo: Repository, operation: string, exclus
   return {
     async release() {
       clearInterval(timer);
-      await repo.backend.delete(`locks/${current}`).catch(() => {});
+      // After a cancel, one attempt: a lock left behind goes stale, a job that will not end is worse.
+      await repo.backend.delete(`locks/${current}`, job.signal?.aborted ? { retry: false } : undefined).catch(() => {});
     },
   };
 }

@@ -27,7 +27,7 @@ export async function prune(repo: Repository, options: { onProgress?: ProgressLi
   const progress = new ProgressTracker(options.onProgress);
   if (repo.damagedIndexFiles.length > 0) {
     // Packs listed only in a damaged index would look unused: deleting them would lose data.
-    throw new ApiError('BAD_REQUEST', `Refusing to prune: index files are damaged (${repo.damagedIndexFiles.join(', ')}). Run \`sitevault repair index\` first.`);
+    throw new ApiError('BAD_REQUEST', `Refusing to prune: index files are damaged (${repo.damagedIndexFiles.join(', ')}).`, { hint: 'repair-index' });
   }
   const staleLocksRemoved = (await removeStaleLocks(repo)).length;
   const lock = await lockRepository(repo, 'prune', true);

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Backend } from '../backends/backend';
-import { decrypt, defaultKdfParams, deriveKey, encrypt, IntegrityError, storageId, type KdfParams, type MasterKeys } from './crypto';
+import { ApiError } from '../contract/errors';
+import { decrypt, defaultKdfParams, deriveKey, encrypt, IntegrityError, kdfParamsProblem, storageId, type KdfParams, type MasterKeys } from './crypto';
 
 /**
  * `keys/<id>`: the master keys wrapped with a key derived from one passphrase. Several can
@@ -44,14 +45,31 @@ export async function writeKeyFile(backend: Backend, master: MasterKeys, passphr
   return id;
 }
 
-/** Tries every key file; returns the master keys and which key opened them. */
+/** A key file is a few hundred bytes; one far larger is not read. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/**
+ * Tries every key file; returns the master keys and which key opened them. A key file whose
+ * key derivation is beyond the bounds (KDF_LIMITS) is never run; when no other key opens, the
+ * error names it and what it asked for.
+ */
 export async function unlockMasterKeys(backend: Backend, passphrase: string): Promise<{ master: MasterKeys; keyId: string } | null> {
   const files = await backend.list('keys');
-  for (const { name } of files) {
+  const refused: string[] = [];
+  for (const { name, size } of files) {
+    if (size > MAX_KEY_FILE_BYTES) {
+      refused.push(`${name} is ${size} bytes, where a key file holds a few hundred`);
+      continue;
+    }
     let parsed: KeyFile;
     try {
       parsed = keyFileSchema.parse(JSON.parse((await backend.read(name)).toString('utf8')));
     } catch {
+      continue;
+    }
+    const problem = kdfParamsProblem(parsed.kdf);
+    if (problem) {
+      refused.push(`${name} asks for ${problem}`);
       continue;
     }
     const wrapping = await deriveKey(passphrase, parsed.kdf);
@@ -66,6 +84,12 @@ export async function unlockMasterKeys(backend: Backend, passphrase: string): Pr
       if (error instanceof IntegrityError) continue;
       throw error;
     }
+  }
+  if (refused.length > 0) {
+    throw new ApiError(
+      'TOO_LARGE',
+      `No key of the repository at ${backend.properties.location} opens with the passphrase given, and ${refused.length === 1 ? 'one key file was' : `${refused.length} key files were`} not tried: ${refused.join('; ')}. SiteVault does not write such key files: the repository's storage may have been tampered with.`,
+    );
   }
   return null;
 }

@@ -19,9 +19,20 @@ describe('GFS retention', () => {
     const kept = keep.map((k) => k.snapshot.time.slice(0, 10));
     // Newest is 2026-02-12: 12 days back, the last of Jan, Dec, and (2026) the newest of its year.
     expect(kept).toEqual([
-      '2026-02-12', '2026-02-11', '2026-02-10', '2026-02-09', '2026-02-08', '2026-02-07',
-      '2026-02-06', '2026-02-05', '2026-02-04', '2026-02-03', '2026-02-02', '2026-02-01',
-      '2026-01-31', '2025-12-31',
+      '2026-02-12',
+      '2026-02-11',
+      '2026-02-10',
+      '2026-02-09',
+      '2026-02-08',
+      '2026-02-07',
+      '2026-02-06',
+      '2026-02-05',
+      '2026-02-04',
+      '2026-02-03',
+      '2026-02-02',
+      '2026-02-01',
+      '2026-01-31',
+      '2025-12-31',
     ]);
     expect(keep[0]!.reasons).toEqual(['daily', 'monthly', 'yearly']);
     expect(keep.find((k) => k.snapshot.time.startsWith('2026-01-31'))!.reasons).toEqual(['monthly']);

@@ -11,6 +11,8 @@ export const snapshotSchema = z.object({
   time: z.string(),
   site: z.string(),
   hostname: z.string(),
+  /** The installation (data folder) that made it; absent in snapshots from before installations were recorded. */
+  installation: z.string().nullable().optional(),
   tags: z.array(z.string()),
   kind: z.enum(['files', 'database', 'both']),
   parent: z.string().nullable(),
@@ -34,6 +36,15 @@ export const snapshotSchema = z.object({
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export type SnapshotWithId = Snapshot & { id: string };
 
+/**
+ * Whether a snapshot is of this installation's site of that name: sites are told apart by name
+ * and installation, so another installation's site of the same name in a shared repository is
+ * not this one. A snapshot that records no installation (older ones) counts for every one.
+ */
+export function isSiteSnapshot(snapshot: Snapshot, site: string, installation: string | null): boolean {
+  return snapshot.site === site && (installation === null || snapshot.installation == null || snapshot.installation === installation);
+}
+
 export async function loadSnapshot(repo: Repository, id: string): Promise<SnapshotWithId> {
   return { ...snapshotSchema.parse(await repo.loadJson('snapshots', id)), id };
 }
@@ -41,6 +52,7 @@ export async function loadSnapshot(repo: Repository, id: string): Promise<Snapsh
 /** Every snapshot, oldest first. Damaged ones are reported through `onDamaged`, not hidden. */
 export async function listSnapshots(repo: Repository, onDamaged?: (id: string, error: unknown) => void): Promise<SnapshotWithId[]> {
   const ids = await repo.listIds('snapshots');
+  await repo.retainCached('snapshots', ids);
   const loaded = await Promise.all(
     ids.map(async (id) => {
       try {

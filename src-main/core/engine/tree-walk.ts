@@ -1,4 +1,5 @@
 import { ApiError } from '../contract/errors';
+import { restorableNode } from './modes';
 import type { Repository } from './repository';
 import { UnsafeNameError, type TreeNode } from './tree';
 
@@ -45,16 +46,17 @@ export interface Selection {
 }
 
 /**
- * The nodes of a snapshot that some paths select (all of it when `paths` is empty). A
+ * The nodes of a snapshot that some paths select (all of it when `paths` is empty), as they
+ * leave the repository for a restore or a download: without setuid and setgid bits. A
  * tampered name stops everything (UnsafeNameError); a damaged subtree is reported and skipped.
  */
 export async function collectSelection(repo: Repository, rootTree: string, paths: readonly string[] = []): Promise<Selection> {
   const selection: Selection = { nodes: [], failed: [] };
   const seen = new Set<string>();
-  const add = (node: SelectedNode) => {
-    if (seen.has(node.path)) return;
-    seen.add(node.path);
-    selection.nodes.push(node);
+  const add = (selected: SelectedNode) => {
+    if (seen.has(selected.path)) return;
+    seen.add(selected.path);
+    selection.nodes.push({ ...selected, node: restorableNode(selected.node) });
   };
   const collect = async (treeId: string, prefix: string): Promise<void> => {
     let nodes: TreeNode[];

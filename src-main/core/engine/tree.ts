@@ -56,7 +56,10 @@ export function encodeTree(nodes: readonly TreeNode[]): Buffer {
 }
 
 export class UnsafeNameError extends Error {
-  constructor(readonly path: string, readonly badName: string) {
+  constructor(
+    readonly path: string,
+    readonly badName: string,
+  ) {
     super(`Refusing the name ${JSON.stringify(badName)} in ${path || '/'}: a tree entry must be a single clean path segment`);
     this.name = 'UnsafeNameError';
   }
