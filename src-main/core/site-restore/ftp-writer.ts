@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { FileType, type Client } from 'basic-ftp';
+import { BoundedQueue } from '../concurrency/bounded-queue';
 import { ApiError } from '../contract/errors';
 import type { ContentStream } from '../engine/content-stream';
 import type { TreeNode } from '../engine/tree';
 import type { FtpPool } from '../sites/ftp-source';
 import type { PlannedWrite, RemoteItem } from './restore-plan';
-import { PART_PREFIX, type SiteWriter, type WriteHooks } from './site-writer';
+import { PART_PREFIX, type SiteWriter, type WriterCapabilities, type WriteHooks } from './site-writer';
 
 const WHOLE_FILE = 8 * 1024 * 1024;
 
@@ -22,8 +23,11 @@ function checkSendable(path: string): void {
 
 /**
  * Writes to a site over FTP or FTPS with the site's pool of connections (several uploads at
- * once). Each file goes up under a temporary name and is renamed into place; modes are set
- * with SITE CHMOD and times with MFMT where the server offers them.
+ * once). Each file goes up under a temporary name and is renamed into place. SITE CHMOD and
+ * MFMT name a path and the server follows a symlink there, so they are sent only for what was
+ * just uploaded or created on the same connection: a file's temporary name before its rename,
+ * a new folder right after MKD. A folder already on the site keeps its mode and time, and a
+ * file whose content is right but whose mode or time differs is uploaded again.
  */
 export class FtpSiteWriter implements SiteWriter {
   readonly method = 'FTP';
@@ -36,18 +40,30 @@ export class FtpSiteWriter implements SiteWriter {
     private readonly parallel: number,
   ) {}
 
+  async capabilities(): Promise<WriterCapabilities> {
+    return {
+      setsMetadataInPlace: false,
+      caveats: [
+        'FTP cannot change a mode or time without following a symlink, so SiteVault sets them only on what this restore uploads or creates: files whose mode or time differ are uploaded again, and folders already on the site keep their modes and times.',
+      ],
+    };
+  }
+
   #full(path: string): string {
     checkSendable(path);
     return posix.join(this.root, path);
   }
 
-  async #setMeta(client: Client, full: string, mode: number, mtime: number): Promise<void> {
-    if (this.#canChmod) {
-      await client.send(`SITE CHMOD ${(mode & 0o777).toString(8)} ${full}`).catch((error: { code?: number }) => {
-        if (error.code === 500 || error.code === 502 || error.code === 504) this.#canChmod = false;
-        else throw error;
-      });
-    }
+  /** Only for what was just uploaded or created on this connection (see the class). */
+  async #chmod(client: Client, full: string, mode: number): Promise<void> {
+    if (!this.#canChmod) return;
+    await client.send(`SITE CHMOD ${(mode & 0o777).toString(8)} ${full}`).catch((error: { code?: number }) => {
+      if (error.code === 500 || error.code === 502 || error.code === 504) this.#canChmod = false;
+      else throw error;
+    });
+  }
+
+  async #setTime(client: Client, full: string, mtime: number): Promise<void> {
     if (this.#canSetTimes === null) this.#canSetTimes = (await client.features()).has('MFMT');
     if (this.#canSetTimes) await client.send(`MFMT ${ftpTime(mtime)} ${full}`);
   }
@@ -64,12 +80,16 @@ export class FtpSiteWriter implements SiteWriter {
     );
   }
 
+  async #mkdir(client: Client, path: string): Promise<void> {
+    await client.send(`MKD ${this.#full(path)}`).catch(async (error: unknown) => {
+      const listing = await client.list(posix.dirname(this.#full(path))).catch(() => []);
+      if (!listing.some((i) => i.name === posix.basename(path) && i.type === FileType.Directory)) throw error;
+    });
+  }
+
   async makeDirs(paths: readonly string[]): Promise<void> {
     await this.pool.with(async (client) => {
-      for (const path of paths) await client.send(`MKD ${this.#full(path)}`).catch(async (error: unknown) => {
-        const listing = await client.list(posix.dirname(this.#full(path))).catch(() => []);
-        if (!listing.some((i) => i.name === posix.basename(path) && i.type === FileType.Directory)) throw error;
-      });
+      for (const path of paths) await this.#mkdir(client, path);
     });
   }
 
@@ -89,22 +109,33 @@ export class FtpSiteWriter implements SiteWriter {
       try {
         await client.uploadFrom(counted, temp);
         if (sent !== size) throw new ApiError('INTERNAL', `the repository holds ${sent} bytes where the snapshot says ${size}`);
+        // On the temporary name just uploaded, before the rename (which keeps them).
+        await this.#chmod(client, temp, mode);
+        await this.#setTime(client, temp, mtime);
         await client.rename(temp, final);
       } catch (error) {
         if (!client.closed) await client.remove(temp).catch(() => {});
         throw error;
       }
-      await this.#setMeta(client, final, mode, mtime);
     });
   }
 
   async write(writes: readonly PlannedWrite[], content: ContentStream, hooks: WriteHooks): Promise<void> {
-    const uploads = new Set<Promise<void>>();
+    // Uploads of small files run in the background, a few at once; each reports its own failure.
+    const uploads = new BoundedQueue({ maxTasks: this.parallel });
     const failed = (path: string) => (error: unknown) => hooks.onFailed(path, (error as Error).message);
     for (const { path, node, reason } of writes) {
       if (hooks.signal?.aborted) break;
       if (node.type === 'dir') {
-        if (reason === 'folder') await this.makeDirs([path]).catch(failed(path));
+        // A new folder gets its mode right after MKD, on the same connection; its time is left.
+        if (reason === 'folder') {
+          await this.pool
+            .with(async (client) => {
+              await this.#mkdir(client, path);
+              await this.#chmod(client, this.#full(path), node.mode);
+            })
+            .then(() => hooks.onWritten(path, 0), failed(path));
+        }
       } else if (node.type === 'symlink') {
         hooks.onFailed(path, `FTP cannot create symlinks (it should point to ${node.target})`);
       } else if (node.size <= WHOLE_FILE) {
@@ -113,26 +144,18 @@ export class FtpSiteWriter implements SiteWriter {
           hooks.onFailed(path, `cannot be read from the repository: ${got.error.message}`);
           continue;
         }
-        const upload = this.#upload(path, [got.data], node.mode, node.mtime, node.size).then(() => hooks.onWritten(path, node.size), failed(path));
-        uploads.add(upload);
-        void upload.finally(() => uploads.delete(upload));
-        if (uploads.size >= this.parallel) await Promise.race(uploads);
+        await uploads.add(() => this.#upload(path, [got.data], node.mode, node.mtime, node.size).then(() => hooks.onWritten(path, node.size), failed(path)));
       } else {
         await this.#upload(path, content.file(node), node.mode, node.mtime, node.size).then(() => hooks.onWritten(path, node.size), failed(path));
       }
     }
-    await Promise.all(uploads);
+    await uploads.drain();
     if (hooks.signal?.aborted) throw new ApiError('CANCELLED', 'The restore was cancelled.');
-    const dirs = writes.filter((w) => w.node.type === 'dir').reverse();
-    await this.pool.with(async (client) => {
-      for (const { path, node } of dirs) await this.#setMeta(client, this.#full(path), node.mode, node.mtime).then(() => hooks.onWritten(path, 0), failed(path));
-    });
   }
 
-  async setMetadata(items: ReadonlyArray<{ path: string; node: TreeNode }>): Promise<void> {
-    await this.pool.with(async (client) => {
-      for (const { path, node } of items) if (node.type !== 'symlink') await this.#setMeta(client, this.#full(path), node.mode, node.mtime);
-    });
+  async setMetadata(items: ReadonlyArray<{ path: string; node: TreeNode }>, hooks: Pick<WriteHooks, 'onFailed'>): Promise<void> {
+    // Files whose mode or time differ are uploaded again instead (capabilities); nothing is set by path.
+    for (const { path, node } of items) if (node.type !== 'symlink') hooks.onFailed(path, 'FTP cannot set its mode and time without following a symlink');
   }
 
   putFile(path: string, data: Buffer, mode: number, mtime: number): Promise<void> {

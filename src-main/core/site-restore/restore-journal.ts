@@ -49,7 +49,17 @@ export class RestoreJournals {
 
   start(fields: Pick<RestoreJournal, 'site' | 'snapshot' | 'scope' | 'paths' | 'mirror' | 'newUrl'>): RestoreJournal {
     const now = new Date().toISOString();
-    return { version: 1, id: randomBytes(8).toString('hex'), ...fields, safetySnapshot: null, startedAt: now, updatedAt: now, state: 'running', done: { files: false, database: false, config: false }, error: null };
+    return {
+      version: 1,
+      id: randomBytes(8).toString('hex'),
+      ...fields,
+      safetySnapshot: null,
+      startedAt: now,
+      updatedAt: now,
+      state: 'running',
+      done: { files: false, database: false, config: false },
+      error: null,
+    };
   }
 
   /** Written to a temporary file and renamed, so a crash never leaves half a journal. */

@@ -12,7 +12,17 @@ const live = (path: string, type: SourceEntry['type'], size = 0, mtime = 5000, m
 describe('planRestore', () => {
   it('sorts every entry into unchanged, new, changed, in doubt, metadata only, replaced and extra', () => {
     const plan = planRestore(
-      [dir('a'), file('a/same', 10, 5000), file('a/new', 3, 5000), file('a/size', 4, 5000), file('a/touched', 10, 9000), file('a/mode', 10, 5000, 0o600), file('was-link', 2, 5000), link('l', 'a/same'), dir('b')],
+      [
+        dir('a'),
+        file('a/same', 10, 5000),
+        file('a/new', 3, 5000),
+        file('a/size', 4, 5000),
+        file('a/touched', 10, 9000),
+        file('a/mode', 10, 5000, 0o600),
+        file('was-link', 2, 5000),
+        link('l', 'a/same'),
+        dir('b'),
+      ],
       [
         live('a', 'dir', 0, 5000, 0o755),
         live('a/same', 'file', 10, 5999),
@@ -39,6 +49,16 @@ describe('planRestore', () => {
     expect(plan.unchanged).toBe(2);
     // Folder times come after everything written inside them.
     expect(plan.writes.at(-1)!.path).toBe('a');
+  });
+
+  it('a staging folder left by an interrupted restore over SSH is removed whole, and nothing inside counts as extra', () => {
+    const plan = planRestore(
+      [file('f', 1, 5000)],
+      [live('f', 'file', 1), live('.sitevault-part-00ff', 'dir', 0, 5000, 0o700), live('.sitevault-part-00ff/wp-content', 'dir'), live('.sitevault-part-00ff/wp-content/x.php', 'file', 3)],
+      [],
+    );
+    expect(plan.leftovers).toEqual([{ path: '.sitevault-part-00ff', type: 'dir' }]);
+    expect(plan.extra).toEqual([]);
   });
 
   it('a folder where the snapshot has a file is removed with its contents, and nothing inside counts as extra', () => {

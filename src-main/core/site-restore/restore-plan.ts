@@ -1,10 +1,11 @@
-import { RESERVED_DIR } from '../engine/backup';
+import { isReservedPath } from '../engine/name-case';
 import type { SourceEntry } from '../engine/source';
 import type { SelectedNode } from '../engine/tree-walk';
 import type { FileNode, SymlinkNode, TreeNode } from '../engine/tree';
 import { isPartFile } from './site-writer';
 
-export type UploadReason = 'new' | 'changed' | 'replaces another type';
+/** 'mode or time': the content is right, but the protocol cannot set them in place without following a symlink. */
+export type UploadReason = 'new' | 'changed' | 'replaces another type' | 'mode or time';
 
 export interface PlannedWrite {
   path: string;
@@ -52,7 +53,7 @@ function parentOf(path: string): string {
  * Compares a snapshot selection with a listing of the live site: size and mtime (whole
  * seconds, as rsync does) and mode decide; same size with another mtime is "in doubt".
  * `scope` limits which site entries count as extra (the selected paths; all when empty).
- * Nothing under the reserved `.sitevault` folder is ever written or deleted on a site.
+ * Nothing under the reserved `.sitevault` folder (in any case) is ever written or deleted on a site.
  */
 export function planRestore(wanted: readonly SelectedNode[], remote: readonly SourceEntry[], scope: readonly string[]): RestorePlan {
   const plan: RestorePlan = { impliedDirs: [], replace: [], writes: [], doubts: [], metadata: [], extra: [], leftovers: [], unchanged: 0 };
@@ -60,12 +61,11 @@ export function planRestore(wanted: readonly SelectedNode[], remote: readonly So
   const wantedPaths = new Set(wanted.map((w) => w.path));
   const touchedDirs = new Set<string>();
   const removedDirs: string[] = [];
-  const isReserved = (path: string) => path === RESERVED_DIR || path.startsWith(`${RESERVED_DIR}/`);
   const gone = (path: string) => removedDirs.some((dir) => path.startsWith(`${dir}/`));
 
   const dirs: Array<{ path: string; node: TreeNode; existing: SourceEntry | undefined }> = [];
   for (const { path, node, implied } of wanted) {
-    if (isReserved(path)) continue;
+    if (isReservedPath(path)) continue;
     let existing = live.get(path);
     if (existing && gone(path)) existing = undefined;
     if (implied) {
@@ -111,10 +111,14 @@ export function planRestore(wanted: readonly SelectedNode[], remote: readonly So
     } else plan.unchanged++;
   }
 
+  // A partial upload (file) or a staging folder (over SSH) left by an interrupted restore.
+  const leftoverDirs: string[] = [];
   for (const entry of remote) {
-    if (isReserved(entry.path) || wantedPaths.has(entry.path) || gone(entry.path)) continue;
-    if (isPartFile(entry.path) && entry.type === 'file') {
+    if (isReservedPath(entry.path) || wantedPaths.has(entry.path) || gone(entry.path)) continue;
+    if (leftoverDirs.some((dir) => entry.path.startsWith(`${dir}/`))) continue;
+    if (isPartFile(entry.path) && (entry.type === 'file' || entry.type === 'dir')) {
       plan.leftovers.push({ path: entry.path, type: entry.type });
+      if (entry.type === 'dir') leftoverDirs.push(entry.path);
       continue;
     }
     if (!within(entry.path, scope)) continue;

@@ -6,6 +6,7 @@ import { lockRepository } from '../engine/locks';
 import { ProgressTracker, type ProgressListener } from '../engine/progress';
 import type { Repository } from '../engine/repository';
 import type { SnapshotWithId } from '../engine/snapshots';
+import { restorableNode } from '../engine/modes';
 import type { FileNode, TreeNode } from '../engine/tree';
 import { collectSelection, findNode, type SelectedNode, type Selection } from '../engine/tree-walk';
 import { replaceSerializedSafe, toBinary, urlReplacements } from '../migration/php-serialized';
@@ -16,6 +17,7 @@ import { inspectDump } from '../sites/database-import';
 import { openSite, type SiteConnection, type SiteSecrets } from '../sites/open-site';
 import { backupSite } from '../sites/site-backup';
 import { planRestore, uploadBytes, type PlannedWrite, type RestorePlan } from './restore-plan';
+import { rootLoginWarning } from './root-login';
 import type { RestoreJournal, RestoreJournals } from './restore-journal';
 
 export type RestoreScope = 'both' | 'files' | 'database';
@@ -55,6 +57,8 @@ export interface RestorePreview {
   database: { name: string; replaceTables: string[]; otherTables: string[] | null } | null;
   url: { from: string; to: string } | null;
   wpConfig: 'kept from the snapshot' | 'rewritten for this site' | null;
+  /** What the user should know before the restore writes anything (a root login). */
+  warnings: string[];
 }
 
 export interface SiteRestoreResult {
@@ -118,7 +122,9 @@ interface Prepared {
 export async function restoreToSite(repo: Repository, snapshot: SnapshotWithId, site: Site, secrets: SiteSecrets, options: SiteRestoreOptions = {}): Promise<SiteRestoreResult> {
   const paths = options.paths ?? [];
   const migration = snapshot.site !== site.name;
-  const dumpNode = await findNode(repo, snapshot.tree, DATABASE_DUMP_PATH).then((f) => (f.node?.type === 'file' ? f.node : null)).catch(() => null);
+  const dumpNode = await findNode(repo, snapshot.tree, DATABASE_DUMP_PATH)
+    .then((f) => (f.node?.type === 'file' ? f.node : null))
+    .catch(() => null);
   const requested: RestoreScope = paths.length > 0 ? 'files' : (options.scope ?? 'both');
   if (requested === 'database' && !dumpNode) throw new ApiError('BAD_REQUEST', `Snapshot ${snapshot.id.slice(0, 8)} holds no database dump.`);
   const wantFiles = requested !== 'database';
@@ -131,13 +137,20 @@ export async function restoreToSite(repo: Repository, snapshot: SnapshotWithId, 
   let resumed = false;
   if (!options.dryRun && options.journals) {
     const open = await options.journals.unfinished(site.name);
-    const same = open && open.snapshot === snapshot.id && open.scope === scope && open.mirror === Boolean(options.mirror) && JSON.stringify(open.paths) === JSON.stringify(paths) && open.newUrl === (options.newUrl ?? null);
+    const same =
+      open &&
+      open.snapshot === snapshot.id &&
+      open.scope === scope &&
+      open.mirror === Boolean(options.mirror) &&
+      JSON.stringify(open.paths) === JSON.stringify(paths) &&
+      open.newUrl === (options.newUrl ?? null);
     if (same) {
       journal = open;
       resumed = true;
       notice(`Resuming the interrupted restore of ${snapshot.id.slice(0, 8)} to ${site.name} (started ${open.startedAt}).`);
     } else {
-      if (open) notice(`An earlier restore to ${site.name} (snapshot ${open.snapshot.slice(0, 8)}) did not finish; its safety snapshot ${open.safetySnapshot?.slice(0, 8) ?? '(none)'} is kept in the repository.`);
+      if (open)
+        notice(`An earlier restore to ${site.name} (snapshot ${open.snapshot.slice(0, 8)}) did not finish; its safety snapshot ${open.safetySnapshot?.slice(0, 8) ?? '(none)'} is kept in the repository.`);
       journal = options.journals.start({ site: site.name, snapshot: snapshot.id, scope, paths, mirror: Boolean(options.mirror), newUrl: options.newUrl ?? null });
     }
   }
@@ -167,21 +180,30 @@ interface RunContext {
 }
 
 async function run(repo: Repository, snapshot: SnapshotWithId, site: Site, secrets: SiteSecrets, connection: SiteConnection, options: SiteRestoreOptions, context: RunContext): Promise<SiteRestoreResult> {
+  // Storage calls stop retrying once the job is cancelled; the lock was taken by the caller.
+  repo = repo.withSignal(options.signal);
   const { paths, migration, dumpNode, wantFiles, wantDatabase, journal, progress } = context;
   if (wantDatabase && !connection.importDatabase) {
     throw new ApiError(
       'BAD_REQUEST',
       connection.database
-        ? `${site.name}'s database can only be restored over SSH with a shell; this site allows ${connection.location.kind === 'sftp' ? 'SFTP only' : 'FTP only'}. Restore the files alone (--files-only) and import ${DATABASE_DUMP_PATH} by hand.`
-        : `The snapshot holds a database dump, but ${site.name} has no database configured and no WordPress wp-config.php was found. Give the site its database (site add … --db mysql://user@host/name) or restore the files alone (--files-only).`,
+        ? `${site.name}'s database can only be restored over SSH with a shell; this site allows ${connection.location.kind === 'sftp' ? 'SFTP only' : 'FTP only'}. Restore the files alone and import ${DATABASE_DUMP_PATH} by hand.`
+        : `The snapshot holds a database dump, but ${site.name} has no database configured and no WordPress wp-config.php was found.`,
+      { hint: connection.database ? 'files-alone' : 'give-site-database' },
     );
   }
 
   // A copy to another WordPress site keeps the target's database settings.
-  const configNode = migration ? await findNode(repo, snapshot.tree, 'wp-config.php').then((f) => (f.node?.type === 'file' ? f.node : null)).catch(() => null) : null;
+  const configNode = migration
+    ? await findNode(repo, snapshot.tree, 'wp-config.php')
+        .then((f) => (f.node?.type === 'file' ? restorableNode(f.node) : null))
+        .catch(() => null)
+    : null;
   const rewriteConfig = configNode !== null && wantFiles && (paths.length === 0 || paths.some((p) => p.replace(/^\/+/, '') === 'wp-config.php'));
   if (rewriteConfig && (!connection.database || connection.databasePassword === null)) {
-    throw new ApiError('BAD_REQUEST', `${site.name} has no database settings to put in the copied wp-config.php: give the site its database (site add … --db mysql://user@host/name --db-password-env VAR), or restore onto a site that already has a wp-config.php.`);
+    throw new ApiError('BAD_REQUEST', `${site.name} has no database settings to put in the copied wp-config.php; restore onto a site that already has a wp-config.php, or give this one its database.`, {
+      hint: 'give-site-database',
+    });
   }
 
   // The URL change, and what the dump will replace.
@@ -192,11 +214,11 @@ async function run(repo: Repository, snapshot: SnapshotWithId, site: Site, secre
     dumpTables = inspected.tables;
     if (options.newUrl) {
       const from = options.oldUrl ?? inspected.siteUrl;
-      if (!from) throw new ApiError('BAD_REQUEST', 'The dump has no WordPress siteurl option to replace: give the old URL with --old-url.');
+      if (!from) throw new ApiError('BAD_REQUEST', 'The dump has no WordPress siteurl option to replace: the old address must be given.', { hint: 'give-old-url' });
       url = { from: from.replace(/\/+$/, ''), to: options.newUrl.replace(/\/+$/, '') };
     }
   } else if (options.newUrl) {
-    throw new ApiError('BAD_REQUEST', '--new-url changes the URL in the database; this restore does not include the database.');
+    throw new ApiError('BAD_REQUEST', 'A new address is written into the database, and this restore does not include the database.');
   }
 
   // Read the snapshot's trees before anything is written: a tampered or damaged tree stops here.
@@ -211,7 +233,12 @@ async function run(repo: Repository, snapshot: SnapshotWithId, site: Site, secre
   if (!options.dryRun && options.safetySnapshot !== false && !safetyId) {
     progress.phase = 'safety snapshot';
     progress.report(true);
-    const safety = await backupSite(repo, site, secrets, { scope: wantFiles && wantDatabase ? 'both' : wantFiles ? 'files' : 'database', tags: ['safety', `before-restore-of:${snapshot.id.slice(0, 8)}`], signal: options.signal, onProgress: options.onProgress });
+    const safety = await backupSite(repo, site, secrets, {
+      scope: wantFiles && wantDatabase ? 'both' : wantFiles ? 'files' : 'database',
+      tags: ['safety', `before-restore-of:${snapshot.id.slice(0, 8)}`],
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
     (options.onNotice ?? (() => {}))(`Safety snapshot ${safety.id.slice(0, 8)} of ${site.name} taken; restoring it undoes this restore.`);
     safetyId = safety.id;
     if (journal) journal.safetySnapshot = safety.id;
@@ -223,14 +250,25 @@ async function run(repo: Repository, snapshot: SnapshotWithId, site: Site, secre
 
   progress.phase = 'comparing with the site';
   progress.report(true);
-  const prepared = await prepare(repo, connection, selection, { paths, mirror: Boolean(options.mirror), skip: rewriteConfig ? 'wp-config.php' : null });
+  const capabilities = await connection.writer.capabilities();
+  const prepared = await prepare(repo, connection, selection, { paths, mirror: Boolean(options.mirror), skip: rewriteConfig ? 'wp-config.php' : null, metadataInPlace: capabilities.setsMetadataInPlace });
   const preview = prepared.preview;
   if (wantDatabase && connection.database) {
-    const live = connection.listTables ? await connection.listTables().catch(() => null) : null;
+    // A database that does not answer leaves the list unknown; unsafe settings stop the preview.
+    const live = connection.listTables
+      ? await connection.listTables().catch((error: unknown) => {
+          if (error instanceof ApiError && error.code === 'UNSAFE_DATABASE_SETTINGS') throw error;
+          return null;
+        })
+      : null;
     preview.database = { name: connection.database.name, replaceTables: dumpTables, otherTables: live ? live.filter((t) => !dumpTables.includes(t)) : null };
   }
   preview.url = url;
   preview.wpConfig = rewriteConfig ? 'rewritten for this site' : configNode || (!migration && wantFiles) ? 'kept from the snapshot' : null;
+  const rootLogin = connection.location.kind === 'local' ? null : rootLoginWarning(site.name, connection.location.username, connection.loginUid);
+  if (rootLogin) preview.warnings.push(rootLogin);
+  if (wantFiles) preview.warnings.push(...capabilities.caveats);
+  if (!options.dryRun) for (const warning of preview.warnings) (options.onNotice ?? (() => {}))(`Warning: ${warning}`);
 
   const result: SiteRestoreResult = {
     snapshot: snapshot.id,
@@ -281,7 +319,10 @@ async function run(repo: Repository, snapshot: SnapshotWithId, site: Site, secre
       progress.phase = 'uploading';
       progress.filesTotal = writes.length;
       progress.bytesTotal = uploadBytes({ ...plan, writes });
-      const content = new ContentStream(repo, files.map((f) => f.node));
+      const content = new ContentStream(
+        repo,
+        files.map((f) => f.node),
+      );
       const byPath = new Map(writes.map((w) => [w.path, w]));
       await connection.writer.write(writes, content, {
         signal: options.signal,
@@ -300,7 +341,7 @@ async function run(repo: Repository, snapshot: SnapshotWithId, site: Site, secre
         onFailed: (path, message) => result.failed.push({ path, message }),
       });
       progress.phase = 'setting modes and times';
-      await connection.writer.setMetadata(plan.metadata);
+      await connection.writer.setMetadata(plan.metadata, { onFailed: (path, message) => result.failed.push({ path, message }) });
       result.written.metadata = plan.metadata.length;
       if (journal && result.failed.length === 0) {
         journal.done.files = true;
@@ -356,13 +397,22 @@ async function run(repo: Repository, snapshot: SnapshotWithId, site: Site, secre
 }
 
 /** Lists the site, compares, and settles the "in doubt" files by hash where the server can. */
-async function prepare(repo: Repository, connection: SiteConnection, selection: Selection | null, options: { paths: string[]; mirror: boolean; skip: string | null }): Promise<Prepared> {
+async function prepare(
+  repo: Repository,
+  connection: SiteConnection,
+  selection: Selection | null,
+  options: { paths: string[]; mirror: boolean; skip: string | null; metadataInPlace: boolean },
+): Promise<Prepared> {
   const empty: RestorePlan = { impliedDirs: [], replace: [], writes: [], doubts: [], metadata: [], extra: [], leftovers: [], unchanged: 0 };
   if (!selection) return { plan: empty, writes: [], preview: previewOf(empty, [], options.mirror) };
   const wanted: SelectedNode[] = selection.nodes.filter((n) => n.path !== options.skip);
   const { entries } = await connection.source.list();
   const remote = options.skip ? entries.filter((e) => e.path !== options.skip) : entries;
-  const plan = planRestore(wanted, remote, options.paths.map((p) => p.replace(/^\/+|\/+$/g, '')));
+  const plan = planRestore(
+    wanted,
+    remote,
+    options.paths.map((p) => p.replace(/^\/+|\/+$/g, '')),
+  );
 
   const changed: PlannedWrite[] = [];
   if (plan.doubts.length > 0) {
@@ -372,6 +422,11 @@ async function prepare(repo: Repository, connection: SiteConnection, selection: 
       if (theirs && theirs === (await localHash(repo, doubt.node))) plan.metadata.push(doubt);
       else changed.push({ path: doubt.path, node: doubt.node, reason: 'changed' });
     }
+  }
+  // A protocol that cannot set a mode or time without following a symlink uploads the file again.
+  if (!options.metadataInPlace) {
+    for (const item of plan.metadata) if (item.node.type === 'file') changed.push({ path: item.path, node: item.node, reason: 'mode or time' });
+    plan.metadata = plan.metadata.filter((item) => item.node.type !== 'file');
   }
   // Files in doubt that differ go before the folder-time entries (which must come last).
   const firstFolderTimes = plan.writes.findIndex((w) => w.reason === 'folder times');
@@ -394,5 +449,6 @@ function previewOf(plan: RestorePlan, writes: PlannedWrite[], mirror: boolean): 
     database: null,
     url: null,
     wpConfig: null,
+    warnings: [],
   };
 }

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
 import { ApiError } from '../contract/errors';
-import { Semaphore } from '../backends/wrappers';
 import { call } from '../backends/sftp-io';
+import { BoundedQueue } from '../concurrency/bounded-queue';
+import { mapLimit } from '../concurrency/map-limit';
+import { Semaphore } from '../concurrency/semaphore';
 import type { ContentStream } from '../engine/content-stream';
 import type { TreeNode } from '../engine/tree';
 import type { PlannedWrite, RemoteItem } from './restore-plan';
-import { PART_PREFIX, type SiteWriter, type WriteHooks } from './site-writer';
+import { PART_PREFIX, type SiteWriter, type WriterCapabilities, type WriteHooks } from './site-writer';
 
 const WRITE_REQUEST = 256 * 1024;
 const WRITES_IN_FLIGHT = 16;
@@ -24,13 +26,45 @@ const S_IFDIR = 0o040000;
 export class SftpSiteWriter implements SiteWriter {
   readonly method = 'SFTP';
   readonly #posixRename: boolean;
+  readonly #lsetstat: boolean;
+  #inPlace: Promise<boolean> | null = null;
 
   constructor(
     private readonly sftp: SFTPWrapper,
     private readonly root: string,
     private readonly parallel = 8,
   ) {
-    this.#posixRename = Boolean((sftp as unknown as { _extensions?: Record<string, string> })._extensions?.['posix-rename@openssh.com']);
+    const extensions = (sftp as unknown as { _extensions?: Record<string, string> })._extensions;
+    this.#posixRename = Boolean(extensions?.['posix-rename@openssh.com']);
+    this.#lsetstat = extensions?.['lsetstat@openssh.com'] === '1';
+  }
+
+  /**
+   * SFTP's chmod and utimes follow a symlink; lsetstat@openssh.com (OpenSSH 8.0 and later) does
+   * not. It is tried on the site's root with the mode it has: a server without /proc (a chroot)
+   * cannot change a mode without following, and says so.
+   */
+  #canSetInPlace(): Promise<boolean> {
+    this.#inPlace ??= (async () => {
+      if (!this.#lsetstat) return false;
+      const stats = await call<Stats>((cb) => this.sftp.lstat(this.root, cb)).catch(() => null);
+      if (!stats?.isDirectory()) return false;
+      return call<void>((cb) => this.sftp.ext_openssh_lsetstat(this.root, { mode: stats.mode & 0o7777 }, (err) => cb(err, undefined))).then(
+        () => true,
+        () => false,
+      );
+    })();
+    return this.#inPlace;
+  }
+
+  async capabilities(): Promise<WriterCapabilities> {
+    if (await this.#canSetInPlace()) return { setsMetadataInPlace: true, caveats: [] };
+    return {
+      setsMetadataInPlace: false,
+      caveats: [
+        'This SFTP server cannot set a mode or time without following a symlink (it lacks lsetstat@openssh.com, or cannot use it here): files whose mode or time differ are uploaded again, folders already on the site keep their modes and times, and a new folder gets its mode only right after it is made (not its time).',
+      ],
+    };
   }
 
   #full(path: string): string {
@@ -51,28 +85,26 @@ export class SftpSiteWriter implements SiteWriter {
   }
 
   async remove(items: readonly RemoteItem[]): Promise<void> {
-    const slots = new Semaphore(this.parallel);
-    await Promise.all(
-      items.map((item) =>
-        slots.run(async () => {
-          const full = this.#full(item.path);
-          // lstat: a symlink to a folder is removed as a link, never entered.
-          const stats = await call<Stats>((cb) => this.sftp.lstat(full, cb)).catch(() => null);
-          if (!stats) return;
-          if (stats.isDirectory()) await this.#removeTree(full);
-          else await call<void>((cb) => this.sftp.unlink(full, (err) => cb(err, undefined)));
-        }),
-      ),
-    );
+    await mapLimit(items, this.parallel, async (item) => {
+      const full = this.#full(item.path);
+      // lstat: a symlink to a folder is removed as a link, never entered.
+      const stats = await call<Stats>((cb) => this.sftp.lstat(full, cb)).catch(() => null);
+      if (!stats) return;
+      if (stats.isDirectory()) await this.#removeTree(full);
+      else await call<void>((cb) => this.sftp.unlink(full, (err) => cb(err, undefined)));
+    });
   }
 
-  async #mkdir(path: string, mode: number): Promise<void> {
+  /** Whether this call created the folder (false: a real folder was there already). */
+  async #mkdir(path: string, mode: number): Promise<boolean> {
     const full = this.#full(path);
     try {
       await call<void>((cb) => this.sftp.mkdir(full, { mode }, (err) => cb(err, undefined)));
+      return true;
     } catch (error) {
       const stats = await call<Stats>((cb) => this.sftp.lstat(full, cb)).catch(() => null);
       if (!stats?.isDirectory()) throw error;
+      return false;
     }
   }
 
@@ -82,24 +114,21 @@ export class SftpSiteWriter implements SiteWriter {
 
   async #writeAll(handle: Buffer, source: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<number> {
     let position = 0;
-    const inFlight = new Set<Promise<void>>();
-    let failure: unknown = null;
-    for await (const piece of source) {
-      for (let at = 0; at < piece.length; at += WRITE_REQUEST) {
-        const part = piece.subarray(at, at + WRITE_REQUEST);
-        const offset = position;
-        position += part.length;
-        const request: Promise<void> = call<void>((cb) => this.sftp.write(handle, part, 0, part.length, offset, (err) => cb(err, undefined))).catch((error: unknown) => {
-          failure ??= error;
-        });
-        inFlight.add(request);
-        void request.finally(() => inFlight.delete(request));
-        if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
-        if (failure) throw failure;
+    const requests = new BoundedQueue({ maxTasks: WRITES_IN_FLIGHT });
+    try {
+      for await (const piece of source) {
+        for (let at = 0; at < piece.length; at += WRITE_REQUEST) {
+          const part = piece.subarray(at, at + WRITE_REQUEST);
+          const offset = position;
+          position += part.length;
+          await requests.add(() => call<void>((cb) => this.sftp.write(handle, part, 0, part.length, offset, (err) => cb(err, undefined))));
+        }
       }
+    } finally {
+      // The caller closes the handle next: no write may still be on its way.
+      await requests.settle();
     }
-    await Promise.all(inFlight);
-    if (failure) throw failure;
+    await requests.drain();
     return position;
   }
 
@@ -110,7 +139,10 @@ export class SftpSiteWriter implements SiteWriter {
     let written: number;
     try {
       written = await this.#writeAll(handle, source);
+      // On the handle of the file just written: a name swapped for a symlink meanwhile is not followed.
+      const seconds = Math.floor(mtime / 1000);
       await call<void>((cb) => this.sftp.fchmod(handle, mode & 0o7777, (err) => cb(err, undefined)));
+      await call<void>((cb) => this.sftp.futimes(handle, seconds, seconds, (err) => cb(err, undefined)));
     } catch (error) {
       await call<void>((cb) => this.sftp.close(handle, (err) => cb(err, undefined))).catch(() => {});
       await call<void>((cb) => this.sftp.unlink(temp, (err) => cb(err, undefined))).catch(() => {});
@@ -121,8 +153,6 @@ export class SftpSiteWriter implements SiteWriter {
       await call<void>((cb) => this.sftp.unlink(temp, (err) => cb(err, undefined))).catch(() => {});
       throw new ApiError('INTERNAL', `the repository holds ${written} bytes where the snapshot says ${size}`);
     }
-    const seconds = Math.floor(mtime / 1000);
-    await call<void>((cb) => this.sftp.utimes(temp, seconds, seconds, (err) => cb(err, undefined)));
     if (this.#posixRename) await call<void>((cb) => this.sftp.ext_openssh_rename(temp, final, (err) => cb(err, undefined)));
     else {
       await call<void>((cb) => this.sftp.unlink(final, (err) => cb(err, undefined))).catch(() => {});
@@ -130,22 +160,33 @@ export class SftpSiteWriter implements SiteWriter {
     }
   }
 
+  /** Mode and time by path without following a symlink in its last part (lsetstat); only where the server can. */
   async #setMeta(path: string, node: TreeNode): Promise<void> {
-    const full = this.#full(path);
     const seconds = Math.floor(node.mtime / 1000);
-    await call<void>((cb) => this.sftp.chmod(full, node.mode & 0o7777, (err) => cb(err, undefined)));
-    await call<void>((cb) => this.sftp.utimes(full, seconds, seconds, (err) => cb(err, undefined)));
+    await call<void>((cb) => this.sftp.ext_openssh_lsetstat(this.#full(path), { mode: node.mode & 0o7777, atime: seconds, mtime: seconds }, (err) => cb(err, undefined)));
   }
 
   async write(writes: readonly PlannedWrite[], content: ContentStream, hooks: WriteHooks): Promise<void> {
     const slots = new Semaphore(this.parallel);
     const uploads: Promise<void>[] = [];
     const failed = (path: string) => (error: unknown) => hooks.onFailed(path, (error as Error).message);
-    for (const { path, node } of writes) {
+    const notMade = new Set<string>();
+    for (const { path, node, reason } of writes) {
       if (hooks.signal?.aborted) break;
       if (node.type === 'dir') {
-        // Folders are created now (parents come first); their times are set at the end.
-        await this.#mkdir(path, 0o700 | node.mode).catch(failed(path));
+        // New folders are created now (parents come first); their times are set at the end.
+        if (reason === 'folder') {
+          const inPlace = await this.#canSetInPlace();
+          await this.#mkdir(path, 0o700 | node.mode)
+            .then(async (created) => {
+              // Without lsetstat, the mode goes on a folder only right after this session made it (the server's umask took bits off).
+              if (created && !inPlace) await call<void>((cb) => this.sftp.setstat(this.#full(path), { mode: node.mode & 0o7777 }, (err) => cb(err, undefined)));
+            })
+            .catch((error: unknown) => {
+              notMade.add(path);
+              failed(path)(error);
+            });
+        }
       } else if (node.type === 'file') {
         if (node.size <= WHOLE_FILE) {
           const got = await content.whole(node);
@@ -182,13 +223,22 @@ export class SftpSiteWriter implements SiteWriter {
         failed(path)(error);
       }
     }
-    const dirs = writes.filter((w) => w.node.type === 'dir').reverse();
-    await Promise.all(dirs.map(({ path, node }) => slots.run(() => this.#setMeta(path, node)).then(() => hooks.onWritten(path, 0), failed(path))));
+    const dirs = writes.filter((w) => w.node.type === 'dir' && !notMade.has(w.path)).reverse();
+    if (await this.#canSetInPlace()) {
+      await mapLimit(dirs, this.parallel, ({ path, node }) => this.#setMeta(path, node).then(() => hooks.onWritten(path, 0), failed(path)));
+    } else {
+      // New ones got their mode as they were made; times are not set (see capabilities).
+      for (const { path, reason } of dirs) if (reason === 'folder') hooks.onWritten(path, 0);
+    }
   }
 
-  async setMetadata(items: ReadonlyArray<{ path: string; node: TreeNode }>): Promise<void> {
-    const slots = new Semaphore(this.parallel * 2);
-    await Promise.all(items.filter((i) => i.node.type !== 'symlink').map(({ path, node }) => slots.run(() => this.#setMeta(path, node))));
+  async setMetadata(items: ReadonlyArray<{ path: string; node: TreeNode }>, hooks: Pick<WriteHooks, 'onFailed'>): Promise<void> {
+    const wanted = items.filter((i) => i.node.type !== 'symlink');
+    if (!(await this.#canSetInPlace())) {
+      for (const { path } of wanted) hooks.onFailed(path, 'this SFTP server cannot set its mode and time without following a symlink');
+      return;
+    }
+    await mapLimit(wanted, this.parallel * 2, ({ path, node }) => this.#setMeta(path, node).catch((error: unknown) => hooks.onFailed(path, `its mode and time could not be set: ${(error as Error).message}`)));
   }
 
   putFile(path: string, data: Buffer, mode: number, mtime: number): Promise<void> {

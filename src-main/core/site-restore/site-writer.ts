@@ -13,11 +13,16 @@ export interface WriteHooks {
 /**
  * Writes to a live site, every path relative to the site's root. Implementations never
  * follow a symlink on the site: entries of the wrong type are removed before writing, files
- * are replaced (not written through), and symlinks are created as links.
+ * are replaced (not written through), symlinks are created as links, and modes and times are
+ * set on what was just written or without following a link. Whoever runs as the web server
+ * can swap a file or folder for a symlink while a restore runs; see docs/security.md for
+ * what each protocol can and cannot rule out.
  */
 export interface SiteWriter {
   /** How the data travels, for the report ("tar over SSH", "SFTP", "FTP"). */
   readonly method: string;
+  /** What this protocol can do safely on this server (asked once, before planning). */
+  capabilities(): Promise<WriterCapabilities>;
   /** Removes entries; folders with everything in them. */
   remove(items: readonly RemoteItem[]): Promise<void>;
   /** Creates plain folders (parents of a partial selection), parents first. */
@@ -28,12 +33,23 @@ export interface SiteWriter {
    * times are set after everything inside them is written.
    */
   write(writes: readonly PlannedWrite[], content: ContentStream, hooks: WriteHooks): Promise<void>;
-  /** Sets modes and mtimes of entries whose content is already right. */
-  setMetadata(items: ReadonlyArray<{ path: string; node: TreeNode }>): Promise<void>;
+  /** Sets modes and mtimes of entries whose content is already right; each one that cannot be set is reported. */
+  setMetadata(items: ReadonlyArray<{ path: string; node: TreeNode }>, hooks: Pick<WriteHooks, 'onFailed'>): Promise<void>;
   /** SHA-256 of files, where the server can compute them without sending the files. */
   hashFiles?(paths: readonly string[]): Promise<Map<string, string>>;
   /** Writes one small file whole (replacing what is there). */
   putFile(path: string, data: Buffer, mode: number, mtime: number): Promise<void>;
+}
+
+export interface WriterCapabilities {
+  /**
+   * Whether the mode and time of a file whose content is already right can be set in place
+   * without following a symlink. When not, such files are uploaded again (their mode and time
+   * are then set on the new upload).
+   */
+  setsMetadataInPlace: boolean;
+  /** What this protocol cannot do safely on this server, for the preview's warnings. */
+  caveats: string[];
 }
 
 /** Leftovers of an interrupted upload are named so; a later restore removes them. */

@@ -1,5 +1,7 @@
 import type { Client } from 'ssh2';
 import { ApiError } from '../contract/errors';
+import { ConnectionLostError } from '../engine/source';
+import { optionFileValue } from './database-values';
 import { execRemote, runRemote, shellQuote } from './ssh-exec';
 
 export interface DatabaseTarget {
@@ -12,7 +14,7 @@ export interface DatabaseTarget {
 
 /** A MySQL option file on stdin: the password never appears on a command line. */
 export function optionFile(password: string): string {
-  return `[client]\npassword="${password.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"\n`;
+  return `[client]\npassword=${optionFileValue(password)}\n`;
 }
 
 export function connectionArgs(db: DatabaseTarget): string {
@@ -47,16 +49,24 @@ export async function* dumpOverSsh(client: Client, db: DatabaseTarget, password:
     yield chunk;
   }
   const [{ code }, stderr] = await Promise.all([process.exit, process.stderr]);
-  if (code === null) throw new ApiError('CONNECTION_FAILED', `The connection to the site was lost during the database dump of ${db.name}; no snapshot was written. Run the backup again.`);
+  if (code === null) throw new ConnectionLostError(`dumping the database ${db.name}`);
   if (code !== 0 || bytes === 0) {
-    const reason = stderr.split('\n').find((line) => line.trim() && !/Warning/.test(line))?.trim() ?? `exit ${code}`;
+    const reason =
+      stderr
+        .split('\n')
+        .find((line) => line.trim() && !/Warning/.test(line))
+        ?.trim() ?? `exit ${code}`;
     throw new ApiError('CONNECTION_FAILED', `The database dump of ${db.name} failed on the server: ${reason.replace(/^mysqldump: /, '')}`);
   }
 }
 
 /** Whether the database answers, for `site test`. */
 export async function databaseReachable(client: Client, db: DatabaseTarget, password: string): Promise<{ ok: boolean; message: string }> {
-  const result = await runRemote(client, `exec mysql --defaults-extra-file=/dev/stdin ${connectionArgs(db)} --batch --skip-column-names -e 'SELECT 1' -- ${shellQuote(db.name)}`, optionFile(password));
+  const result = await runRemote(
+    client,
+    `exec mysql --defaults-extra-file=/dev/stdin --local-infile=0 ${connectionArgs(db)} --batch --skip-column-names -e 'SELECT 1' -- ${shellQuote(db.name)}`,
+    optionFile(password),
+  );
   if (result.code === 0 && result.stdout.toString().trim() === '1') return { ok: true, message: `reachable as ${db.user}` };
   return { ok: false, message: result.stderr.trim().split('\n')[0] ?? `exit ${result.code}` };
 }

@@ -1,23 +1,23 @@
 import type { Client } from 'ssh2';
 import { ApiError } from '../contract/errors';
 import { connectionArgs, optionFile, type DatabaseTarget } from './database-dump';
+import { optionFileValue } from './database-values';
 import { execRemote, runRemote, shellQuote } from './ssh-exec';
 
-/** The password as an option-file value, sent as the first line of stdin. */
+/** The password as an option-file value without its quotes, sent as the first line of stdin. */
 function passwordLine(password: string): string {
-  if (/[\r\n]/.test(password)) throw new ApiError('BAD_REQUEST', 'A database password with a line break cannot be passed to mysql safely.');
-  return `${password.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}\n`;
+  return `${optionFileValue(password).slice(1, -1)}\n`;
 }
 
 /**
- * The import command. The shell reads the password from the first line of stdin (`read` is
+ * The import command, with LOAD DATA LOCAL refused (a dump must not read the server's files). The shell reads the password from the first line of stdin (`read` is
  * a builtin, so it is never in an argument list) and hands mysql an option file through a
  * here-document on fd 3; the rest of stdin is the SQL.
  */
 export function mysqlImportCommand(db: DatabaseTarget): string {
   return [
     'IFS= read -r pw || exit 97',
-    `exec mysql --defaults-extra-file=/dev/fd/3 ${connectionArgs(db)} --binary-mode --default-character-set=utf8mb4 -- ${shellQuote(db.name)} 3<<SITEVAULT_OPTIONS`,
+    `exec mysql --defaults-extra-file=/dev/fd/3 --local-infile=0 ${connectionArgs(db)} --binary-mode --default-character-set=utf8mb4 -- ${shellQuote(db.name)} 3<<SITEVAULT_OPTIONS`,
     '[client]',
     'password="$pw"',
     'SITEVAULT_OPTIONS',
@@ -36,15 +36,32 @@ export async function importOverSsh(client: Client, db: DatabaseTarget, password
   })();
   const process = await execRemote(client, mysqlImportCommand(db), input);
   for await (const _ of process.stdout);
-  const [{ code }, stderr, sending] = await Promise.all([process.exit, process.stderr, process.stdinSent.then(() => null, (error: unknown) => error as Error)]);
+  const [{ code }, stderr, sending] = await Promise.all([
+    process.exit,
+    process.stderr,
+    process.stdinSent.then(
+      () => null,
+      (error: unknown) => error as Error,
+    ),
+  ]);
   if (code === 0 && !sending) return;
-  const reason = stderr.split('\n').find((line) => line.trim() && !/^Warning/.test(line))?.trim() ?? sending?.message ?? `exit ${code}`;
+  const reason =
+    stderr
+      .split('\n')
+      .find((line) => line.trim() && !/^Warning/.test(line))
+      ?.trim() ??
+    sending?.message ??
+    `exit ${code}`;
   throw new ApiError('CONNECTION_FAILED', `Importing the database into ${db.name} failed: ${reason.replace(/^mysql: /, '')}`);
 }
 
 /** The tables the site's database has now. */
 export async function listTables(client: Client, db: DatabaseTarget, password: string): Promise<string[]> {
-  const result = await runRemote(client, `exec mysql --defaults-extra-file=/dev/stdin ${connectionArgs(db)} --batch --skip-column-names -e 'SHOW TABLES' -- ${shellQuote(db.name)}`, optionFile(password));
+  const result = await runRemote(
+    client,
+    `exec mysql --defaults-extra-file=/dev/stdin --local-infile=0 ${connectionArgs(db)} --batch --skip-column-names -e 'SHOW TABLES' -- ${shellQuote(db.name)}`,
+    optionFile(password),
+  );
   if (result.code !== 0) throw new ApiError('CONNECTION_FAILED', `Cannot read the tables of ${db.name}: ${result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`}`);
   return result.stdout.toString('utf8').split('\n').filter(Boolean);
 }

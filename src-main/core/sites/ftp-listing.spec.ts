@@ -36,11 +36,7 @@ describe('FTP listings in unusual formats', () => {
 
   it('MLSD with mixed-case facts, a name with semicolons and spaces, and a link without its target', () => {
     const out = read(
-      [
-        'Type=cdir;Modify=20240101000000;UNIX.mode=0755; .',
-        'type=file;size=42;modify=20231224183000;UNIX.mode=0600; a;b c.txt',
-        'type=OS.unix=symlink;modify=20200101000000; dangling',
-      ].join('\r\n'),
+      ['Type=cdir;Modify=20240101000000;UNIX.mode=0755; .', 'type=file;size=42;modify=20231224183000;UNIX.mode=0600; a;b c.txt', 'type=OS.unix=symlink;modify=20200101000000; dangling'].join('\r\n'),
     );
     expect(out).toEqual([
       { entry: expect.objectContaining({ path: 'a;b c.txt', type: 'file', size: 42, mode: 0o600, mtime: Date.UTC(2023, 11, 24, 18, 30) }) },

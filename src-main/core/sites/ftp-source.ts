@@ -3,7 +3,10 @@ import { PassThrough } from 'node:stream';
 import { Client, FileType, FTPError, type FileInfo } from 'basic-ftp';
 import { BackendError } from '../backends/backend';
 import { classifyFtpError } from '../backends/ftp-backend';
-import { backoff, mayRetry, retryTransient, type RetryOptions } from '../backends/wrappers';
+import { ResourcePool } from '../concurrency/resource-pool';
+import { ApiError } from '../contract/errors';
+import { sourceNotAFolder, sourceNotFound, sourceUnreadable } from '../engine/errors';
+import { mayRetry, retryTransient, waitBeforeRetry, type RetryOptions } from '../retry/retry';
 import { SourceFileError, type Source, type SourceEntry, type Warning } from '../engine/source';
 
 /** Opens a logged-in FTP(S) connection; the backup's pool holds up to the site's limit. */
@@ -63,62 +66,26 @@ export function listedEntry(info: FileInfo, path: string): { entry: SourceEntry 
   }
 }
 
+/** The server's refusal to enter the root folder, by its words (FTP has one code, 550, for every reason). */
+function rootRefused(error: FTPError, root: string, server: string): ApiError {
+  const said = error.message.replace(/^\d{3}\s*/, '');
+  if (/permission|denied|access/i.test(said)) return sourceUnreadable(root, server, `the server said: ${said}`);
+  if (/not a directory/i.test(said)) return sourceNotAFolder(root, server);
+  return sourceNotFound(root, server, `the server said: ${said}`);
+}
+
 /** Up to `size` logged-in connections, shared by listing, reading and (for a restore) writing. */
-export class FtpPool {
-  readonly #idle: Client[] = [];
-  readonly #waiting: Array<{ resolve: (client: Client) => void; reject: (error: unknown) => void }> = [];
-  #open = 0;
+export type FtpPool = ResourcePool<Client>;
 
-  constructor(
-    private readonly connect: FtpConnect,
-    private readonly size: number,
-  ) {}
-
-  async acquire(): Promise<Client> {
-    const idle = this.#idle.pop();
-    if (idle) return idle;
-    if (this.#open < this.size) {
-      this.#open++;
-      try {
-        return await this.connect();
-      } catch (error) {
-        this.#open--;
-        throw error;
-      }
-    }
-    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
-  }
-
-  /** Hands the connection back; one that failed below the FTP protocol (`broken`) is closed, not reused. */
-  release(client: Client, broken = false): void {
-    if (broken) client.close();
-    const waiter = this.#waiting.shift();
-    if (client.closed) {
-      this.#open--;
-      if (waiter) this.acquire().then(waiter.resolve, waiter.reject);
-      return;
-    }
-    if (waiter) waiter.resolve(client);
-    else this.#idle.push(client);
-  }
-
-  async with<T>(work: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.acquire();
-    let broken = false;
-    try {
-      return await work(client);
-    } catch (error) {
-      broken = !(error instanceof FTPError);
-      throw error;
-    } finally {
-      this.release(client, broken);
-    }
-  }
-
-  close(): void {
-    for (const client of this.#idle) client.close();
-    this.#idle.length = 0;
-  }
+/** A connection that failed below the FTP protocol (not a reply code) is closed, not reused. */
+export function ftpPool(connect: FtpConnect, size: number): FtpPool {
+  return new ResourcePool<Client>({
+    size,
+    open: connect,
+    close: (client) => client.close(),
+    usable: (client) => !client.closed,
+    brokenBy: (error) => !(error instanceof FTPError),
+  });
 }
 
 /**
@@ -139,20 +106,47 @@ export class FtpSource implements Source {
     private readonly exclude: (path: string, isDir: boolean) => boolean = () => false,
     private readonly retry: RetryOptions = { maxRetries: 5 },
   ) {
-    this.pool = new FtpPool(connect, poolSize);
+    this.pool = ftpPool(connect, poolSize);
   }
 
   /** One folder's listing, retried while the failure is the connection's. */
   #listFolder(dir: string): Promise<FileInfo[]> {
     const path = posix.join(this.root, dir);
-    return retryTransient(`list ${path}`, () => this.pool.with((client) => client.list(path)).catch((error: unknown) => {
-      throw classifyFtpError(error, this.description, dir || '/');
-    }), this.retry);
+    return retryTransient(
+      `list ${path}`,
+      () =>
+        this.pool
+          .with((client) => client.list(path))
+          .catch((error: unknown) => {
+            throw classifyFtpError(error, this.description, dir || '/');
+          }),
+      this.retry,
+    );
+  }
+
+  /**
+   * Many FTP servers list a folder that does not exist, or cannot be read, as an empty one
+   * (pure-ftpd does): the root is entered first (CWD), and the server's refusal says why.
+   */
+  async #enterRoot(): Promise<void> {
+    await retryTransient(
+      `open ${this.root}`,
+      () =>
+        this.pool.with(async (client) => {
+          const failed = (error: unknown) => classifyFtpError(error, this.description, this.root);
+          const home = await client.pwd().catch((error: unknown) => Promise.reject(failed(error)));
+          await client.cd(this.root).catch((error: unknown) => Promise.reject(error instanceof FTPError ? rootRefused(error, this.root, this.description) : failed(error)));
+          // Back where a login starts: relative roots are resolved from there.
+          await client.cd(home).catch((error: unknown) => Promise.reject(failed(error)));
+        }),
+      this.retry,
+    );
   }
 
   async list(): Promise<{ entries: SourceEntry[]; warnings: Warning[] }> {
     const entries: SourceEntry[] = [];
     const warnings: Warning[] = [];
+    await this.#enterRoot();
     // A folder link is listed as the folder it points to: one that leads back up is a loop.
     const walk = async (dir: string, above: ReadonlySet<string>): Promise<void> => {
       let list: FileInfo[];
@@ -160,7 +154,7 @@ export class FtpSource implements Source {
         list = await this.#listFolder(dir);
       } catch (error) {
         if (error instanceof BackendError && error.kind === 'transient') throw error;
-        if (dir === '') throw new SourceFileError('/', `Cannot list ${this.root} on the server: ${(error as Error).message}`);
+        if (dir === '') throw sourceUnreadable(this.root, this.description, (error as Error).message);
         warnings.push({ path: dir, message: `cannot list folder: ${(error as Error).message}` });
         return;
       }
@@ -244,13 +238,12 @@ export class FtpSource implements Source {
           throw new SourceFileError(entry.path, message);
         }
         if (!mayRetry(failure, attempt, this.retry)) throw new BackendError('transient', failure.code, `${failure.message} (reading ${entry.path}, after ${attempt + 1} attempts)`);
-        this.retry.onRetry?.(`read ${entry.path}`, attempt + 1, failure);
-        await backoff(attempt, this.retry);
+        await waitBeforeRetry(`read ${entry.path}`, failure, attempt, this.retry);
       }
     }
   }
 
   async close(): Promise<void> {
-    this.pool.close();
+    this.pool.closeIdle();
   }
 }

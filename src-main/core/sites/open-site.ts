@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readKeyFile } from '../backends/key-files';
 import { posix } from 'node:path';
 import type { Client as SshClient, SFTPWrapper } from 'ssh2';
 import type { Client as FtpClient } from 'basic-ftp';
 import { Writable } from 'node:stream';
+import { BackendError } from '../backends/backend';
 import { ApiError } from '../contract/errors';
 import type { ConnectionSecrets, ConnectionSettings } from '../backends/connection';
 import { connectFtp } from '../backends/ftp-backend';
@@ -17,8 +18,10 @@ import { FtpSource } from './ftp-source';
 import { SftpSource } from './sftp-source';
 import { runRemote } from './ssh-exec';
 import { SshShellSource } from './ssh-shell-source';
-import { parseWpConfig, type WpDatabaseSettings } from './wp-config';
+import { ReconnectingSource, type SourceSession } from './reconnecting-source';
+import { databaseSettingsSeen, parseWpConfig, type WpDatabaseSettings } from './wp-config';
 import { importOverSsh, listTables } from './database-import';
+import { unsafeDatabaseError, unsafeDatabaseField } from './database-values';
 import type { SiteWriter } from '../site-restore/site-writer';
 import { ShellSiteWriter } from '../site-restore/shell-writer';
 import { SftpSiteWriter } from '../site-restore/sftp-writer';
@@ -28,6 +31,12 @@ export interface SiteSecrets {
   password?: string;
   keyPassphrase?: string;
   dbPassword?: string;
+  /**
+   * The database (host and name) recorded for the site when its settings were accepted. A
+   * saved dbPassword is sent only to that one: whoever can edit wp-config.php must not be able
+   * to point DB_HOST at their own server and collect it.
+   */
+  dbPasswordFor?: { host: string; name: string } | null;
 }
 
 export interface SiteConnection {
@@ -35,6 +44,8 @@ export interface SiteConnection {
   source: Source;
   /** Over SSH: whether commands can run (find, tar, mysqldump), or SFTP only. */
   shell: boolean;
+  /** The login's numeric user id, where a shell told it (`id -u`); null when unknown. */
+  loginUid: number | null;
   wordpress: WpDatabaseSettings | null | false;
   /** The database to dump, when configured or found; null when none. */
   database: DatabaseTarget | null;
@@ -57,19 +68,51 @@ export interface SiteConnection {
   close(): Promise<void>;
 }
 
+/** An SSH connection and the source over it, as the reconnecting source holds them. */
+interface SshSession extends SourceSession {
+  client: SshClient;
+}
+
+function sshSession(client: SshClient, source: SshShellSource | SftpSource): SshSession {
+  let closed = false;
+  client.once('close', () => (closed = true));
+  return { client, source, closed: () => closed };
+}
+
 function settingsOf(site: Site): ConnectionSettings {
   return { timeoutSeconds: site.timeoutSeconds, maxRetries: site.maxRetries, maxConnections: site.maxConnections, passive: site.passive };
 }
 
-async function hasShell(client: SshClient): Promise<boolean> {
-  const probe = runRemote(client, 'printf sitevault-shell-ok').then((r) => r.stdout.toString() === 'sitevault-shell-ok');
-  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref());
-  return Promise.race([probe, timeout]).catch(() => false);
+/** Whether commands run, and (in the same round trip) the login's user id. */
+async function probeShell(client: SshClient): Promise<{ shell: boolean; uid: number | null }> {
+  const none: { shell: boolean; uid: number | null } = { shell: false, uid: null };
+  const probe = runRemote(client, 'printf sitevault-shell-ok; id -u', undefined, 4096).then((r) => {
+    const match = /^sitevault-shell-ok(?:(\d{1,10})\n?)?$/.exec(r.stdout.toString());
+    return match ? { shell: true, uid: match[1] === undefined ? null : Number(match[1]) } : none;
+  });
+  const timeout = new Promise<typeof none>((resolve) => setTimeout(() => resolve(none), 10_000).unref());
+  return Promise.race([probe, timeout]).catch(() => none);
 }
 
-async function sftpReadSmall(sftp: SFTPWrapper, path: string): Promise<Buffer | null> {
+/** The most of wp-config.php that is read to find the database settings: a real one is a few KiB. */
+export const MAX_WP_CONFIG_BYTES = 1024 * 1024;
+
+function wpConfigTooLarge(description: string): ApiError {
+  return new ApiError(
+    'TOO_LARGE',
+    `wp-config.php on ${description} is larger than ${MAX_WP_CONFIG_BYTES / 1024 / 1024} MiB, where a real one holds a few KiB; SiteVault reads no more than that to find the database settings. Check the file on the server.`,
+  );
+}
+
+/** A small file over SFTP (null when it cannot be read); more than `MAX_WP_CONFIG_BYTES` is refused. */
+async function sftpReadSmall(sftp: SFTPWrapper, path: string, description: string): Promise<Buffer | null> {
+  let handle: Buffer;
   try {
-    const handle = await call<Buffer>((cb) => sftp.open(path, 'r', cb));
+    handle = await call<Buffer>((cb) => sftp.open(path, 'r', cb));
+  } catch {
+    return null;
+  }
+  try {
     const chunks: Buffer[] = [];
     let position = 0;
     for (;;) {
@@ -78,25 +121,45 @@ async function sftpReadSmall(sftp: SFTPWrapper, path: string): Promise<Buffer | 
       if (got === 0) break;
       chunks.push(buffer.subarray(0, got));
       position += got;
-      if (position > 1024 * 1024) break;
+      if (position > MAX_WP_CONFIG_BYTES) throw wpConfigTooLarge(description);
     }
-    await call<void>((cb) => sftp.close(handle, (e) => cb(e, undefined)));
     return Buffer.concat(chunks);
-  } catch {
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
     return null;
+  } finally {
+    await call<void>((cb) => sftp.close(handle, (e) => cb(e, undefined))).catch(() => {});
   }
 }
 
 async function sftpIsDir(sftp: SFTPWrapper, path: string): Promise<boolean> {
-  return call<{ isDirectory(): boolean }>((cb) => sftp.stat(path, cb)).then((s) => s.isDirectory(), () => false);
+  return call<{ isDirectory(): boolean }>((cb) => sftp.stat(path, cb)).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
-async function ftpReadSmall(client: FtpClient, path: string): Promise<Buffer | null> {
+/** A small file over FTP (null when it cannot be read); the transfer is cut past `MAX_WP_CONFIG_BYTES`. */
+async function ftpReadSmall(client: FtpClient, path: string, description: string): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
+  let length = 0;
+  let tooLarge = false;
+  const sink = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      length += chunk.length;
+      if (length > MAX_WP_CONFIG_BYTES) {
+        tooLarge = true;
+        return done(wpConfigTooLarge(description));
+      }
+      chunks.push(chunk);
+      done();
+    },
+  });
   try {
-    await client.downloadTo(new Writable({ write: (chunk: Buffer, _e, done) => (chunks.push(chunk), done()) }), path);
+    await client.downloadTo(sink, path);
     return Buffer.concat(chunks);
   } catch {
+    if (tooLarge) throw wpConfigTooLarge(description);
     return null;
   }
 }
@@ -113,11 +176,41 @@ function databaseFor(site: Site, wordpress: WpDatabaseSettings | null | false): 
 }
 
 /**
+ * A check each database operation runs first: a value that cannot be passed safely is refused
+ * before any command (the same error from the dump, the import, the test and the preview).
+ */
+function databaseCheck(site: Site, database: DatabaseTarget | null, password: string, moved: ApiError | null): () => void {
+  const unsafe = database ? unsafeDatabaseField(database, password) : null;
+  const from = site.database.mode === 'manual' ? `the database settings of ${site.name}` : `wp-config.php of ${site.name}`;
+  return () => {
+    if (unsafe) throw unsafeDatabaseError(unsafe, from);
+    if (moved) throw moved;
+  };
+}
+
+/** The refusal to send a saved database password to another database than the one it was given for; null when it may go. */
+function savedPasswordMoved(site: Site, secrets: SiteSecrets, wordpress: WpDatabaseSettings | null | false): ApiError | null {
+  const bound = secrets.dbPasswordFor;
+  if (site.database.mode !== 'auto' || secrets.dbPassword === undefined || !wordpress || !bound) return null;
+  const now = databaseSettingsSeen(wordpress);
+  if (now.host === bound.host && now.name === bound.name) return null;
+  return new ApiError(
+    'UNSAFE_DATABASE_SETTINGS',
+    `wp-config.php of ${site.name} now names the database ${now.name} on ${now.host}; the database password saved for ${site.name} was given for ${bound.name} on ${bound.host}. ` +
+      'SiteVault does not send it to another database until you accept the new database settings. If nobody on your side changed wp-config.php, the site may be compromised.',
+    { hint: 'accept-database-settings' },
+  );
+}
+
+/**
  * Connects to a site: checks the host key or certificate against the pin, finds out whether
  * a shell is available, detects WordPress (wp-config.php and wp-content) and reads its
- * database settings by parsing, and picks the fastest source the access allows.
+ * database settings by parsing, and picks the fastest source the access allows. A connection
+ * lost during a backup is made again with the site's retries (SSH and SFTP: ReconnectingSource;
+ * FTP: per request). A job's signal stops the retries (a cancelled backup does not wait out a
+ * backoff).
  */
-export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteConnection> {
+export async function openSite(site: Site, secrets: SiteSecrets, options: { signal?: AbortSignal } = {}): Promise<SiteConnection> {
   const location = parseLocation(site.url);
   if (location.kind === 'local') throw new ApiError('BAD_REQUEST', 'A site is reached over sftp://, ftp:// or ftps://.');
   const connection: ConnectionSecrets = {
@@ -142,32 +235,49 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
   const exclude = (path: string, isDir: boolean) => isExcluded(userRules, path, isDir);
 
   if (location.kind === 'sftp') {
-    const { client } = await connectSsh(location, connection, settingsOf(site));
+    const { client, fingerprint } = await connectSsh(location, connection, settingsOf(site));
     try {
       // Independent round trips, in flight together.
-      const [shell, sftp] = await Promise.all([hasShell(client), call<SFTPWrapper>((cb) => client.sftp(cb))]);
-      const [config, contentDir] = await Promise.all([sftpReadSmall(sftp, posix.join(transferRoot, 'wp-config.php')), sftpIsDir(sftp, posix.join(transferRoot, 'wp-content'))]);
+      const [{ shell, uid }, sftp] = await Promise.all([probeShell(client), call<SFTPWrapper>((cb) => client.sftp(cb))]);
+      const [config, contentDir] = await Promise.all([sftpReadSmall(sftp, posix.join(transferRoot, 'wp-config.php'), description), sftpIsDir(sftp, posix.join(transferRoot, 'wp-content'))]);
       if (config && contentDir) wordpress = parseWpConfig(config.toString('utf8'));
       const excludes = buildExcludes();
       const database = databaseFor(site, wordpress);
       const dbPassword = secrets.dbPassword ?? (wordpress ? wordpress.password : undefined) ?? '';
-      const source: Source = shell ? new SshShellSource(client, root, description, exclude) : new SftpSource(client, sftp, transferRoot, description, exclude);
+      const checkDatabase = databaseCheck(site, database, dbPassword, savedPasswordMoved(site, secrets, wordpress));
+      const first = sshSession(client, shell ? new SshShellSource(client, root, description, exclude) : new SftpSource(client, sftp, transferRoot, description, exclude));
+      // A new connection takes the same path as the first, pinned to the host key the first one
+      // confirmed: no password goes to a server that is not the same.
+      const reconnect = async (): Promise<SshSession> => {
+        const again = await connectSsh(location, { ...connection, hostKey: fingerprint, acceptNewHostKey: false }, settingsOf(site));
+        try {
+          return sshSession(again.client, shell ? new SshShellSource(again.client, root, description, exclude) : await SftpSource.open(again.client, transferRoot, description, exclude));
+        } catch (error) {
+          again.client.end();
+          throw new BackendError('transient', 'CONNECTION_FAILED', `The new connection to ${description} could not start its file transfer: ${(error as Error).message}`);
+        }
+      };
+      const source = new ReconnectingSource(first, reconnect, { maxRetries: site.maxRetries, signal: options.signal });
       const writer: SiteWriter = shell ? new ShellSiteWriter(client, root) : new SftpSiteWriter(sftp, transferRoot, site.maxConnections > 0 ? site.maxConnections : 8);
       const withDb = shell && database !== null;
+      // A dump cut off with its connection is made again from its start over the new one.
+      const dump = withDb ? source.restartable(`the database dump of ${database.name}`, (session) => dumpOverSsh(session.client, database, dbPassword)) : null;
       return {
         location,
         source,
         shell,
+        loginUid: uid,
         wordpress,
         database,
         excludes,
-        dump: withDb ? () => dumpOverSsh(client, database, dbPassword) : null,
-        testDatabase: withDb ? () => databaseReachable(client, database, dbPassword) : null,
+        dump: dump ? () => (checkDatabase(), dump()) : null,
+        testDatabase: withDb ? async () => (checkDatabase(), databaseReachable(client, database, dbPassword)) : null,
         writer,
-        importDatabase: withDb ? (sql) => importOverSsh(client, database, dbPassword, sql) : null,
-        listTables: withDb ? () => listTables(client, database, dbPassword) : null,
+        importDatabase: withDb ? async (sql) => (checkDatabase(), importOverSsh(client, database, dbPassword, sql)) : null,
+        listTables: withDb ? async () => (checkDatabase(), listTables(client, database, dbPassword)) : null,
         importInto: withDb
           ? async (name, sql) => {
+              checkDatabase();
               if (name === database.name) throw new ApiError('BAD_REQUEST', `The scratch database cannot be the site's own database (${name}): a test restore would overwrite the live data.`);
               const scratch = { ...database, name };
               await importOverSsh(client, scratch, dbPassword, sql);
@@ -177,6 +287,7 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
         databasePassword: database ? dbPassword : null,
         close: async () => {
           client.end();
+          await source.close();
         },
       };
     } catch (error) {
@@ -185,14 +296,14 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
     }
   }
 
-  const ca = connection.caFile ? await readFile(connection.caFile) : undefined;
+  const ca = connection.caFile ? await readKeyFile(connection.caFile, 'CA file') : undefined;
   const target = { host: location.host, port: location.port, username: location.username, secure: location.kind === 'ftps' };
   const connect = () => connectFtp(target, connection, settingsOf(site), ca, description);
   const probe = await connect();
   try {
     const names = new Set((await probe.list(transferRoot)).map((info) => info.name));
     if (names.has('wp-config.php') && names.has('wp-content')) {
-      const config = await ftpReadSmall(probe, posix.join(transferRoot, 'wp-config.php'));
+      const config = await ftpReadSmall(probe, posix.join(transferRoot, 'wp-config.php'), description);
       wordpress = config ? parseWpConfig(config.toString('utf8')) : null;
     }
   } finally {
@@ -200,12 +311,13 @@ export async function openSite(site: Site, secrets: SiteSecrets): Promise<SiteCo
   }
   const excludes = buildExcludes();
   const poolSize = site.maxConnections > 0 ? site.maxConnections : 4;
-  const source = new FtpSource(connect, transferRoot, description, poolSize, exclude, { maxRetries: site.maxRetries });
+  const source = new FtpSource(connect, transferRoot, description, poolSize, exclude, { maxRetries: site.maxRetries, signal: options.signal });
   const database = databaseFor(site, wordpress);
   return {
     location,
     source,
     shell: false,
+    loginUid: null,
     wordpress,
     database,
     excludes,

@@ -1,14 +1,19 @@
 import { posix } from 'node:path';
-import type { Client, FileEntryWithStats, SFTPWrapper } from 'ssh2';
+import type { Client, FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
 import { call, readFileWindows } from '../backends/sftp-io';
+import { Semaphore } from '../concurrency/semaphore';
 import { ApiError } from '../contract/errors';
-import { SourceFileError, type Source, type SourceEntry, type Warning } from '../engine/source';
+import { sourceNotAFolder, sourceNotFound, sourceUnreadable } from '../engine/errors';
+import { ConnectionLostError, SourceFileError, type Source, type SourceEntry, type Warning } from '../engine/source';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 const LIST_IN_FLIGHT = 16;
+/** SFTP status codes (draft-ietf-secsh-filexfer-02). */
+const SFTP_NO_SUCH_FILE = 2;
+const SFTP_PERMISSION_DENIED = 3;
 
 /**
  * A site reached over SFTP without a shell (chrooted shared hosting): many directory reads
@@ -36,8 +41,8 @@ export class SftpSource implements Source {
     sftp.once('close', lost);
   }
 
-  #lostError(doing: string): ApiError {
-    return new ApiError('CONNECTION_FAILED', `The connection to the site was lost while ${doing}; no snapshot was written. Run the backup again (what was uploaded is reused).`);
+  #lostError(doing: string): ConnectionLostError {
+    return new ConnectionLostError(doing);
   }
 
   /**
@@ -66,37 +71,41 @@ export class SftpSource implements Source {
       await this.#guard(call<FileEntryWithStats[]>((cb) => this.sftp.readdir(this.root, cb)));
     } catch (error) {
       if (this.#lost) throw this.#lostError('listing its files');
-      throw new SourceFileError('/', `Cannot list ${this.root} on the server: ${(error as Error).message}`);
+      throw await this.#rootError(error);
     }
-    const queue = [''];
-    let active = 0;
-    await new Promise<void>((resolve) => {
-      const pump = () => {
-        if (queue.length === 0 && active === 0) return resolve();
-        while (active < LIST_IN_FLIGHT && queue.length > 0) {
-          const dir = queue.shift()!;
-          active++;
-          void this.#listDir(dir, entries, warnings, queue).finally(() => {
-            active--;
-            pump();
-          });
-        }
-      };
-      pump();
-    });
+    // Folders are read a bounded number at once, each one's subfolders queued as it is read.
+    const reads = new Semaphore(LIST_IN_FLIGHT);
+    const visit = async (dir: string): Promise<void> => {
+      const subdirs = await reads.run(() => this.#listDir(dir, entries, warnings));
+      await Promise.all(subdirs.map(visit));
+    };
+    await visit('');
     // A folder that could not be listed because the connection went away is not a warning: the listing is incomplete.
     if (this.#lost) throw this.#lostError('listing its files');
     return { entries, warnings };
   }
 
-  async #listDir(dir: string, entries: SourceEntry[], warnings: Warning[], queue: string[]): Promise<void> {
+  /** Why the root folder could not be listed, by the SFTP status code (the server's words vary). */
+  async #rootError(error: unknown): Promise<ApiError> {
+    const status = (error as { code?: unknown }).code;
+    if (status === SFTP_PERMISSION_DENIED) return sourceUnreadable(this.root, this.description, 'permission denied');
+    // OpenSSH answers "no such file" for a file opened as a folder too.
+    const stats = await this.#guard(call<Stats>((cb) => this.sftp.stat(this.root, cb))).catch(() => null);
+    if (stats && !stats.isDirectory()) return sourceNotAFolder(this.root, this.description);
+    if (status === SFTP_NO_SUCH_FILE) return sourceNotFound(this.root, this.description);
+    return sourceUnreadable(this.root, this.description, (error as Error).message);
+  }
+
+  /** Lists one folder into `entries` and `warnings`; returns its subfolders. */
+  async #listDir(dir: string, entries: SourceEntry[], warnings: Warning[]): Promise<string[]> {
+    const subdirs: string[] = [];
     let list: FileEntryWithStats[];
     try {
       list = await this.#guard(call<FileEntryWithStats[]>((cb) => this.sftp.readdir(posix.join(this.root, dir), cb)));
     } catch (error) {
-      if (this.#lost) return;
+      if (this.#lost) return subdirs;
       warnings.push({ path: dir || '/', message: `cannot list folder: ${(error as Error).message}` });
-      return;
+      return subdirs;
     }
     for (const item of list) {
       if (item.filename === '.' || item.filename === '..') continue;
@@ -106,7 +115,7 @@ export class SftpSource implements Source {
       if (kind === S_IFDIR) {
         if (this.exclude(path, true)) continue;
         entries.push({ ...common, type: 'dir', size: 0 });
-        queue.push(path);
+        subdirs.push(path);
       } else if (this.exclude(path, false)) {
         continue;
       } else if (kind === S_IFREG) {
@@ -122,10 +131,27 @@ export class SftpSource implements Source {
         warnings.push({ path, message: 'skipped: not a regular file, folder or symlink' });
       }
     }
+    return subdirs;
   }
 
-  async *read(entry: SourceEntry): AsyncIterable<Buffer> {
-    const windows = readFileWindows(this.sftp, posix.join(this.root, entry.path));
+  read(entry: SourceEntry): AsyncIterable<Buffer> {
+    return this.#read(entry, null);
+  }
+
+  /** The rest of a file after a cut, if it still has the size and time it was listed with. */
+  readFrom(entry: SourceEntry, offset: number): AsyncIterable<Buffer> {
+    return this.#read(entry, {
+      offset,
+      check: (stats) => {
+        if (stats.size !== entry.size || stats.mtime * 1000 !== entry.mtime) {
+          throw new SourceFileError(entry.path, 'changed while being read (it was different when read again after the connection was lost)');
+        }
+      },
+    });
+  }
+
+  async *#read(entry: SourceEntry, from: Parameters<typeof readFileWindows>[3]): AsyncIterable<Buffer> {
+    const windows = readFileWindows(this.sftp, posix.join(this.root, entry.path), undefined, from);
     try {
       for (;;) {
         const { value, done } = await this.#guard(windows.next());
@@ -134,6 +160,7 @@ export class SftpSource implements Source {
       }
     } catch (error) {
       if (this.#lost) throw this.#lostError(`reading ${entry.path}`);
+      if (error instanceof SourceFileError) throw error;
       const code = (error as { code?: number }).code;
       throw new SourceFileError(entry.path, code === 2 ? 'vanished during the backup' : `cannot be read: ${(error as Error).message}`);
     } finally {

@@ -1,6 +1,7 @@
 import { ApiError } from '../contract/errors';
 import { parseLocation } from '../backends/location';
 import type { SecretStore } from '../secrets/keychain';
+import type { SiteSecrets } from './open-site';
 import { siteSchema, type Site, type SettingsStore } from '../settings/settings-store';
 
 export type SiteSecret = 'password' | 'keyPassphrase' | 'dbPassword';
@@ -14,6 +15,8 @@ export class SiteStore {
   constructor(
     private readonly settings: SettingsStore,
     private readonly secrets: SecretStore,
+    /** The database recorded for a site (the catalog's), which its saved database password is bound to. */
+    private readonly recordedDatabase: (name: string) => Promise<{ host: string; name: string } | null> = async () => null,
   ) {}
 
   list(): Site[] {
@@ -26,7 +29,7 @@ export class SiteStore {
 
   get(name: string): Site {
     const site = this.find(name);
-    if (!site) throw new ApiError('NOT_FOUND', `No site named ${name}. See \`sitevault site list\`.`);
+    if (!site) throw new ApiError('NOT_FOUND', `No site named ${name}.`, { hint: 'check-site-name' });
     return site;
   }
 
@@ -38,15 +41,21 @@ export class SiteStore {
     return (await this.secrets.read(siteSecretAccount(name, secret))) ?? undefined;
   }
 
-  /** Every login secret of a site, read from the keychain to open it. */
-  async secretsOf(name: string): Promise<{ password?: string; keyPassphrase?: string; dbPassword?: string }> {
-    return { password: await this.secret(name, 'password'), keyPassphrase: await this.secret(name, 'keyPassphrase'), dbPassword: await this.secret(name, 'dbPassword') };
+  /** Every login secret of a site, read from the keychain to open it, and the database its database password is for. */
+  async secretsOf(name: string): Promise<SiteSecrets> {
+    const dbPassword = await this.secret(name, 'dbPassword');
+    return {
+      password: await this.secret(name, 'password'),
+      keyPassphrase: await this.secret(name, 'keyPassphrase'),
+      dbPassword,
+      dbPasswordFor: dbPassword === undefined ? null : await this.recordedDatabase(name),
+    };
   }
 
   async save(input: Partial<Site> & { name: string; url: string }, secrets: Partial<Record<SiteSecret, string>>): Promise<Site> {
     const site = siteSchema.parse(input);
     const location = parseLocation(site.url);
-    if (location.kind === 'local') throw new ApiError('BAD_REQUEST', 'A site is reached over sftp://, ftp:// or ftps://; back up a local folder with --source.');
+    if (location.kind === 'local') throw new ApiError('BAD_REQUEST', 'A site is reached over sftp://, ftp:// or ftps://.', { hint: 'local-folder-source' });
     if (/[/\\]/.test(site.name)) throw new ApiError('BAD_REQUEST', 'A site name cannot contain slashes.');
     for (const [key, value] of Object.entries(secrets) as Array<[SiteSecret, string | undefined]>) {
       if (value !== undefined) await this.secrets.write(siteSecretAccount(site.name, key), value);

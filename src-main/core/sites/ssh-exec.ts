@@ -1,3 +1,4 @@
+import { ApiError } from '../contract/errors';
 import type { Client, ClientChannel } from 'ssh2';
 
 export interface RemoteProcess {
@@ -67,11 +68,20 @@ async function pump(channel: ClientChannel, input: AsyncIterable<Buffer>): Promi
   channel.end();
 }
 
-/** Runs a command to completion and collects its output. */
-export async function runRemote(client: Client, command: string, stdin?: string | Buffer): Promise<{ stdout: Buffer; stderr: string; code: number | null }> {
+/** The most output a command run to completion may send (what can be larger streams instead). */
+export const MAX_COMMAND_OUTPUT = 64 * 1024 * 1024;
+
+/** Runs a command to completion and collects its output, at most `maxBytes` of it (the channel is closed past that). */
+export async function runRemote(client: Client, command: string, stdin?: string | Buffer, maxBytes = MAX_COMMAND_OUTPUT): Promise<{ stdout: Buffer; stderr: string; code: number | null }> {
   const process = await execRemote(client, command, stdin);
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdout) chunks.push(chunk);
+  let length = 0;
+  for await (const chunk of process.stdout) {
+    length += chunk.length;
+    if (length > maxBytes)
+      throw new ApiError('TOO_LARGE', `A command on the server sent more than ${maxBytes >= 1024 * 1024 ? `${maxBytes / 1024 / 1024} MiB` : `${maxBytes} bytes`} of output; SiteVault stopped reading it.`);
+    chunks.push(chunk);
+  }
   const [{ code }, stderr] = await Promise.all([process.exit, process.stderr]);
   return { stdout: Buffer.concat(chunks), stderr, code };
 }

@@ -1,7 +1,9 @@
 /**
  * Reads a tar stream (ustar, pax and GNU long names) entry by entry, handing each regular
  * file's bytes to a callback as they arrive. Memory holds one 512-byte header and the
- * chunk in flight, never a whole file.
+ * chunk in flight, never a whole file; a pax header or a GNU long name is held whole, so
+ * each is bounded (MAX_HEADER_DATA), and what other entries claim to hold is skipped as it
+ * streams past.
  */
 export interface TarEntry {
   path: string;
@@ -12,6 +14,8 @@ export interface TarEntry {
 }
 
 const BLOCK = 512;
+/** The most a pax header or a GNU long name may hold: names are at most a few KiB on any server. */
+export const MAX_HEADER_DATA = 1024 * 1024;
 
 function octal(block: Buffer, offset: number, length: number): number {
   const field = block.subarray(offset, offset + length);
@@ -47,6 +51,17 @@ function parsePax(data: Buffer): Map<string, Buffer> {
   return records;
 }
 
+/** The stream holds something beyond a bound (a huge header, an impossible size): it cannot be trusted. */
+export class TarLimitError extends Error {
+  constructor(what: string) {
+    super(what);
+    this.name = 'TarLimitError';
+  }
+}
+
+const MIB = 1024 * 1024;
+const sizeText = (bytes: number) => (bytes >= MIB ? `${Math.round(bytes / MIB)} MiB` : `${bytes} bytes`);
+
 /** The stream stopped before tar's end marker: whatever was not read yet is unknown (a lost connection). */
 export class TruncatedTarError extends Error {
   constructor(where: string) {
@@ -56,11 +71,18 @@ export class TruncatedTarError extends Error {
 }
 
 /** Paths stay as raw bytes decoded as UTF-8; invalid sequences are kept by the caller's choice. */
-export async function readTar(
-  source: AsyncIterable<Buffer>,
-  onEntry: (entry: TarEntry, content: AsyncIterable<Buffer>) => Promise<void>,
-): Promise<void> {
+export async function readTar(source: AsyncIterable<Buffer>, onEntry: (entry: TarEntry, content: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
   const iterator = source[Symbol.asyncIterator]();
+  try {
+    await readEntries(iterator, onEntry);
+  } catch (error) {
+    // Stop the producer (an SSH channel is closed): nothing more of this stream is wanted.
+    await iterator.return?.().catch(() => {});
+    throw error;
+  }
+}
+
+async function readEntries(iterator: AsyncIterator<Buffer>, onEntry: (entry: TarEntry, content: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
   let buffered: Buffer = Buffer.alloc(0);
   let ended = false;
 
@@ -77,6 +99,16 @@ export async function readTar(
     const out = buffered.subarray(0, length);
     buffered = buffered.subarray(length);
     return out;
+  };
+  /** Passes over bytes without keeping them. */
+  const skip = async (length: number): Promise<void> => {
+    let left = length;
+    while (left > 0) {
+      if (buffered.length === 0 && !(await fill(1))) throw new TruncatedTarError('in the middle of an entry');
+      const piece = Math.min(left, buffered.length);
+      buffered = buffered.subarray(piece);
+      left -= piece;
+    }
   };
   async function* body(size: number): AsyncGenerator<Buffer> {
     let left = size;
@@ -106,9 +138,14 @@ export async function readTar(
     const header = await take(BLOCK);
     if (header.every((byte) => byte === 0)) return drain();
     const size = octal(header, 124, 12);
+    if (!Number.isSafeInteger(size) || size < 0) throw new TarLimitError('an entry whose size field is not a usable number');
     const padded = Math.ceil(size / BLOCK) * BLOCK;
     const typeFlag = String.fromCharCode(header[156]!);
     if (typeFlag === 'x' || typeFlag === 'L' || typeFlag === 'g') {
+      if (size > MAX_HEADER_DATA) {
+        const what = typeFlag === 'L' ? 'a GNU long name' : typeFlag === 'g' ? 'a pax global header' : 'a pax header';
+        throw new TarLimitError(`${what} of ${sizeText(size)}, more than the ${sizeText(MAX_HEADER_DATA)} SiteVault reads`);
+      }
       const data = (await take(padded)).subarray(0, size);
       if (typeFlag === 'x') pax = parsePax(data);
       if (typeFlag === 'L') longName = cString(data, 0, data.length);
@@ -117,7 +154,9 @@ export async function readTar(
     const prefix = cString(header, 345, 155);
     const name = cString(header, 0, 100);
     const rawPath = pax?.get('path') ?? longName ?? (prefix.length > 0 ? Buffer.concat([prefix, Buffer.from('/'), name]) : name);
-    const realSize = pax?.get('size') ? Number(pax.get('size')!.toString()) : size;
+    const paxSize = pax?.get('size')?.toString('latin1');
+    const realSize = paxSize ? Number(paxSize) : size;
+    if (paxSize !== undefined && (!/^\d+$/.test(paxSize) || !Number.isSafeInteger(realSize))) throw new TarLimitError('a pax size that is not a usable number');
     const mtime = pax?.get('mtime') ? Math.floor(Number(pax.get('mtime')!.toString()) * 1000) : octal(header, 136, 12) * 1000;
     const entry: TarEntry = {
       path: rawPath.toString('utf8').replace(/^\.\//, '').replace(/\/$/, ''),
@@ -140,8 +179,8 @@ export async function readTar(
     } else {
       await onEntry(entry, (async function* () {})());
     }
-    const realPadded = Math.ceil(entry.size / BLOCK) * BLOCK;
-    const padding = (entry.type === 'file' ? realPadded - entry.size : 0) + (entry.type === 'file' ? 0 : padded);
-    if (padding > 0) await take(padding);
+    // What a file holds was read above; what another entry claims to hold streams past unkept.
+    if (entry.type === 'file') await take(Math.ceil(entry.size / BLOCK) * BLOCK - entry.size);
+    else await skip(padded);
   }
 }

@@ -49,6 +49,16 @@ function unquote(literal: string): string {
 
 const STRING = String.raw`('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")`;
 
+/** DB_HOST as wp-config.php gives it: host, with its port or socket. */
+export function describeDatabaseHost(db: Pick<WpDatabaseSettings, 'host' | 'port' | 'socket'>): string {
+  return db.socket ? `${db.host}:${db.socket}` : db.port ? `${db.host}:${db.port}` : db.host;
+}
+
+/** The database wp-config.php names, as the catalog records it. */
+export function databaseSettingsSeen(db: WpDatabaseSettings): { host: string; name: string } {
+  return { host: describeDatabaseHost(db), name: db.name };
+}
+
 export function parseWpConfig(php: string): WpDatabaseSettings | null {
   const code = stripComments(php);
   const defines = new Map<string, string>();
