@@ -1,85 +1,84 @@
-import { ApiError } from '../core/contract/errors';
-import { BackendError } from '../core/backends/backend';
-import { IntegrityError } from '../core/engine/crypto';
-import { UnsafeNameError } from '../core/engine/tree';
+import { toErrorPayload } from '../core/contract/errors';
 import { APP_VERSION } from '../core/app-version';
-import { backupCommand, restoreCommand } from './commands/backup-restore';
-import { destinationCommand } from './commands/destination';
-import { downloadCommand } from './commands/download';
-import { infoCommand } from './commands/info';
-import { copyCommand, forgetCommand, pruneCommand } from './commands/maintenance';
-import {
-  checkCommand,
-  diffCommand,
-  dumpCommand,
-  initCommand,
-  keyCommand,
-  lsCommand,
-  repairCommand,
-  snapshotsCommand,
-} from './commands/repository';
-import { runDueCommand } from './commands/run-due';
-import { serveCommand } from './commands/serve';
-import { siteCommand } from './commands/site';
+import { cliHint } from './hints';
+import { commandHelp, groupHelp, isGroup, parseCommand, wantsHelp, type CommandSpec } from './command';
+import { generalHelp } from './help';
+import { findCommand } from './registry';
 import { processOutput, type CliOutput } from './output';
-import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, USAGE, UsageError } from './usage';
-
-type Command = (args: string[], io: CliOutput, env: NodeJS.ProcessEnv) => Promise<number>;
-
-const commands: Readonly<Record<string, Command>> = {
-  serve: serveCommand,
-  info: infoCommand,
-  init: initCommand,
-  backup: backupCommand,
-  snapshots: snapshotsCommand,
-  ls: lsCommand,
-  restore: restoreCommand,
-  dump: dumpCommand,
-  download: downloadCommand,
-  diff: diffCommand,
-  check: checkCommand,
-  forget: forgetCommand,
-  prune: pruneCommand,
-  copy: copyCommand,
-  key: keyCommand,
-  repair: repairCommand,
-  destination: destinationCommand,
-  site: siteCommand,
-  'run-due': runDueCommand,
-};
+import { terminalSafeOutput } from './terminal-text';
+import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from './usage';
 
 /** Runs one `sitevault` invocation and returns its exit code. */
-export async function main(argv: string[], io: CliOutput = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(argv: string[], output: CliOutput = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const io = terminalSafeOutput(output);
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    io.out(USAGE);
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
+    if (name === 'help' && rest.length > 0) return helpFor(rest, io);
+    io.out(generalHelp());
+    return EXIT_OK;
   }
   if (name === '--version' || name === 'version') {
     io.out(APP_VERSION);
     return EXIT_OK;
   }
-  const command = commands[name];
-  if (!command) {
-    io.err(`sitevault: unknown command '${name}'.\n\n${USAGE}`);
+  const entry = findCommand(name);
+  if (!entry) {
+    io.err(`sitevault: unknown command '${name}'. Run 'sitevault help' for the list of commands.`);
     return EXIT_USAGE;
   }
-  try {
-    return await command(rest, io, env);
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`sitevault ${name}: ${(error as Error).message}\nRun 'sitevault help' for usage.`);
+  let command: CommandSpec;
+  let args = rest;
+  if (isGroup(entry)) {
+    const [sub, ...subArgs] = rest;
+    const found = entry.subcommands.find((c) => c.name === `${name} ${sub}`);
+    if (!found) {
+      if (sub === undefined || sub === '--help' || sub === '-h') {
+        (sub ? io.out : io.err)(groupHelp(entry));
+        return sub ? EXIT_OK : EXIT_USAGE;
+      }
+      io.err(`sitevault ${name}: unknown command '${sub}'.\n\n${groupHelp(entry)}`);
       return EXIT_USAGE;
     }
-    if (error instanceof ApiError || error instanceof BackendError) {
-      io.err(`sitevault ${name}: ${error.message} [${error.code}]`);
+    command = found;
+    args = subArgs;
+  } else {
+    command = entry;
+  }
+  if (wantsHelp(args)) {
+    io.out(commandHelp(command));
+    return EXIT_OK;
+  }
+  try {
+    const input = parseCommand(command, args);
+    return await command.run(input, (input.values['json'] as unknown) === true ? terminalSafeOutput(output, { rawOut: true }) : io, env);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`sitevault ${command.name}: ${(error as Error).message}\nRun 'sitevault ${command.name} --help' for its usage.`);
+      return EXIT_USAGE;
+    }
+    const payload = toErrorPayload(error);
+    if (payload.code !== 'INTERNAL') {
+      const hint = cliHint(payload);
+      io.err(`sitevault ${command.name}: ${payload.message} [${payload.code}]${hint ? `\n${hint}` : ''}`);
       return EXIT_ERROR;
     }
-    if (error instanceof IntegrityError || error instanceof UnsafeNameError) {
-      io.err(`sitevault ${name}: ${error.message}`);
-      return EXIT_ERROR;
-    }
-    io.err(`sitevault ${name}: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`sitevault ${command.name}: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT_ERROR;
   }
+}
+
+/** `sitevault help COMMAND [SUBCOMMAND]`. */
+function helpFor(words: string[], io: CliOutput): number {
+  const entry = findCommand(words[0]!);
+  if (!entry) {
+    io.err(`sitevault help: unknown command '${words[0]}'.`);
+    return EXIT_USAGE;
+  }
+  if (!isGroup(entry)) {
+    io.out(commandHelp(entry));
+    return EXIT_OK;
+  }
+  const sub = entry.subcommands.find((c) => c.name === words.slice(0, 2).join(' '));
+  io.out(sub ? commandHelp(sub) : groupHelp(entry));
+  return EXIT_OK;
 }

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { ApiError } from './contract/errors';
 import type { Backend } from './backends/backend';
-import { parseLocation, type Location } from './backends/location';
+import { parseStorageLocation, type StorageLocation } from './backends/location';
 import { openBackend } from './backends/open-backend';
 import { SharedBackends } from './backends/shared-backend';
+import { Repository } from './engine/repository';
+import { localContext } from './local-context';
 import type { SecretStore } from './secrets/keychain';
 import { destinationSchema, type Destination, type SettingsStore } from './settings/settings-store';
 
@@ -19,12 +21,21 @@ export interface DestinationSecrets {
   keyPassphrase?: string;
 }
 
+/** A repository this process was given (a location and its passphrase) that is not saved. */
+export interface UnsavedRepository {
+  /** A new backend for it, each time it is opened. */
+  open: () => Backend;
+  passphrase: string;
+}
+
 /**
  * Saved destinations: settings in settings.json, secrets in the keychain. If the keychain
- * cannot store a secret, saving fails and says so; nothing falls back to plain text.
+ * cannot store a secret, saving fails and says so; nothing falls back to plain text. A
+ * process may also lend the operations repositories it was given but does not save.
  */
 export class Destinations {
   readonly #shared = new SharedBackends();
+  readonly #unsaved = new Map<string, UnsavedRepository>();
 
   constructor(
     private readonly settings: SettingsStore,
@@ -39,13 +50,28 @@ export class Destinations {
     return this.settings.data.destinations.find((d) => d.name === name);
   }
 
+  /**
+   * Lets the operations use a repository that is not saved, by the name returned, wherever they
+   * take a destination's name. It lasts as long as this process; the name holds a slash, which
+   * no saved destination's may.
+   */
+  useUnsaved(repository: UnsavedRepository): string {
+    const name = `unsaved/${this.#unsaved.size + 1}`;
+    this.#unsaved.set(name, repository);
+    return name;
+  }
+
+  /** Whether the operations can open `name`: a saved destination or an unsaved repository of this process. */
+  knows(name: string): boolean {
+    return this.#unsaved.has(name) || this.find(name) !== undefined;
+  }
+
   async has(name: string, secret: DestinationSecret): Promise<boolean> {
     return this.secrets.has(secretAccount(name, secret));
   }
 
   async save(input: Partial<Destination> & { name: string; url: string }, secrets: DestinationSecrets): Promise<Destination> {
-    const destination = destinationSchema.parse(input);
-    parseLocation(destination.url);
+    const destination = withCheckedLocation(destinationSchema.parse(input));
     if (/[/\\\\]/.test(destination.name) || destination.name.trim() !== destination.name) {
       throw new ApiError('BAD_REQUEST', 'A destination name cannot contain slashes or start or end with a space.');
     }
@@ -66,11 +92,37 @@ export class Destinations {
     for (const secret of ['password', 'passphrase', 'keyPassphrase'] as const) await this.secrets.remove(secretAccount(name, secret));
   }
 
+  /** The destination's repository, opened with the passphrase from the keychain; the caller closes its backend. */
+  async openRepository(name: string, options: { loadIndex?: boolean } = {}): Promise<Repository> {
+    const unsaved = this.#unsaved.get(name);
+    const { backend, passphrase } = unsaved ? { backend: unsaved.open(), passphrase: unsaved.passphrase } : await this.open(name);
+    if (!passphrase) {
+      await backend.close();
+      throw new ApiError('AUTH_FAILED', `No repository passphrase is stored for the destination ${name}.`);
+    }
+    try {
+      return await Repository.open(backend, passphrase, { loadIndex: options.loadIndex ?? true, local: await localContext(this.settings) });
+    } catch (error) {
+      await backend.close();
+      throw error;
+    }
+  }
+
+  /** Runs `work` with the destination's repository open, and closes it after. */
+  async withRepository<T>(name: string, work: (repo: Repository) => Promise<T>, options: { loadIndex?: boolean } = {}): Promise<T> {
+    const repo = await this.openRepository(name, options);
+    try {
+      return await work(repo);
+    } finally {
+      await repo.backend.close();
+    }
+  }
+
   /** The destination's backend, with its login secrets read from the keychain. */
-  async open(name: string): Promise<{ backend: Backend; passphrase: string | null; location: Location }> {
+  async open(name: string): Promise<{ backend: Backend; passphrase: string | null; location: StorageLocation }> {
     const destination = this.find(name);
     if (!destination) throw new ApiError('NOT_FOUND', `No destination named ${name}.`);
-    const location = parseLocation(destination.url);
+    const location = locationOf(destination);
     const read = (secret: DestinationSecret) => this.secrets.read(secretAccount(name, secret)).then((v) => v ?? undefined);
     const secrets = {
       password: await read('password'),
@@ -83,8 +135,26 @@ export class Destinations {
     const settings = { timeoutSeconds: destination.timeoutSeconds, maxRetries: destination.maxRetries, maxConnections: destination.maxConnections, passive: destination.passive };
     const open = () => openBackend(location, secrets, settings);
     // With a connection limit, jobs share one pool so the limit holds across them.
-    const key = createHash('sha256').update(JSON.stringify([destination, secrets])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([destination, secrets]))
+      .digest('hex');
     const backend = destination.maxConnections > 0 ? this.#shared.lease(name, key, open) : open();
     return { backend, passphrase: (await read('passphrase')) ?? null, location };
   }
+}
+
+/** Where a saved destination's repository lives (an `s3://` one with its service settings). */
+export function locationOf(destination: Destination): StorageLocation {
+  return parseStorageLocation(destination.url, destination.s3 ?? undefined);
+}
+
+/** The destination with its location checked, and its S3 settings as they will be used (endpoint normalised, default region). */
+function withCheckedLocation(destination: Destination): Destination {
+  const location = locationOf(destination);
+  if (location.kind !== 's3') {
+    if (destination.s3) throw new ApiError('BAD_REQUEST', `S3 settings belong to an s3:// destination, not to ${destination.url}.`);
+    return destination;
+  }
+  const { endpoint, region, pathStyle, accessKeyId, storageClass } = location;
+  return { ...destination, url: `s3://${location.bucket}${location.prefix ? `/${location.prefix}` : ''}`, s3: { endpoint, region, pathStyle, accessKeyId, storageClass } };
 }

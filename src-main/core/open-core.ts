@@ -5,7 +5,8 @@ import { JobRunner } from './jobs/job-runner';
 import { resolveDataDir } from './paths';
 import { keychainServiceName, OsKeychain, type SecretStore } from './secrets/keychain';
 import { createService } from './service/create-service';
-import type { PendingDownload } from './service/site-handlers';
+import type { PendingDownload } from './service/handlers/download';
+import { SiteStore } from './sites/site-store';
 import { EventBus } from './service/event-bus';
 import { SettingsStore } from './settings/settings-store';
 
@@ -15,6 +16,8 @@ export interface Core {
   secrets: SecretStore;
   events: EventBus;
   destinations: Destinations;
+  sites: SiteStore;
+  catalog: Catalog;
   jobs: JobRunner;
   handlers: ServiceHandlers;
   /** Downloads waiting for the browser to follow their one-time link (headless). */
@@ -37,6 +40,8 @@ export interface OpenCoreOptions {
   keepJobHistory?: boolean;
   /** Desktop: a folder to restore into, asked with a native dialog in main. */
   chooseFolder?: () => Promise<string | null>;
+  /** The app (desktop, serve): notice settings changed by other processes and tell the screens. */
+  watchSettings?: boolean;
 }
 
 /** Opens the profile (settings, keychain) and builds the service every adapter serves. */
@@ -47,8 +52,12 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
   const isDefaultProfile = !env['SITEVAULT_HOME'];
   const secrets = options.secrets ?? new OsKeychain(keychainServiceName(dataDir, isDefaultProfile));
   const events = new EventBus();
+  settings.onOutsideChange((parts) => events.emit({ name: 'settings:changed', payload: { parts } }));
+  if (options.watchSettings) settings.watch();
   const destinations = new Destinations(settings, secrets);
   const catalog = new Catalog(dataDir);
+  const sites = new SiteStore(settings, secrets, async (name) => (await catalog.lastRuns(name)).databaseSettings);
+  if (options.watchSettings) catalog.watch(() => events.emit({ name: 'catalog:changed', payload: {} }));
   const jobs = new JobRunner(events, {
     maxConcurrent: () => settings.data.preferences.maxConcurrentJobs,
     // Only the app keeps the job history: a CLI command must not mark the app's running jobs as interrupted.
@@ -68,7 +77,9 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
     secrets,
     events,
     destinations,
+    sites,
+    catalog,
     jobs,
   });
-  return { dataDir, settings, secrets, events, destinations, jobs, handlers, pendingDownloads, interruptedAtStart };
+  return { dataDir, settings, secrets, events, destinations, sites, catalog, jobs, handlers, pendingDownloads, interruptedAtStart };
 }

@@ -1,75 +1,137 @@
-import { parseArgs } from 'node:util';
 import { parseLocation } from '../../core/backends/location';
 import { openCore } from '../../core/open-core';
-import type { CliOutput } from '../output';
+import { defineCommand, type CommandGroup } from '../command';
+import { JSON_OPTION, requirePositional } from '../repo-access';
+import { callService } from '../service-call';
 import { CONNECTION_FLAGS, pinOnFirstUse, secretFromEnv } from '../trust-and-secrets';
 import { EXIT_OK, UsageError } from '../usage';
 
+const DESTINATION_ENV = { SITEVAULT_HOME: 'The data folder (settings, catalog); secrets are in the keychain.' };
 
-/** `sitevault destination add|list|remove`: saved destinations, secrets in the keychain. */
-export async function destinationCommand(args: string[], io: CliOutput, env: NodeJS.ProcessEnv): Promise<number> {
-  const [action, ...rest] = args;
-  const core = await openCore({ shell: 'cli', env });
-  switch (action) {
-    case 'list': {
-      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, strict: true });
-      const list = await Promise.all(
-        core.destinations.list().map(async (d) => ({
-          ...d,
-          hasPassword: await core.destinations.has(d.name, 'password'),
-          hasPassphrase: await core.destinations.has(d.name, 'passphrase'),
-        })),
-      );
-      if (values.json) io.out(JSON.stringify(list));
-      else for (const d of list) io.out(`${d.name.padEnd(40)} ${d.url}${d.hasPassword ? '  (password stored)' : ''}`);
-      return EXIT_OK;
-    }
-    case 'remove': {
-      const name = rest[0];
-      if (!name) throw new UsageError('Usage: sitevault destination remove NAME');
-      await core.destinations.remove(name);
-      io.out(`Removed destination ${name} and its secrets.`);
-      return EXIT_OK;
-    }
-    case 'add': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          ...CONNECTION_FLAGS,
-          'passphrase-env': { type: 'string' },
+const destinationList = defineCommand({
+  name: 'destination list',
+  summary: 'List the saved destinations.',
+  usage: ['destination list [--json]'],
+  options: JSON_OPTION,
+  env: DESTINATION_ENV,
+  async run({ values }, io, env) {
+    const core = await openCore({ shell: 'cli', env });
+    const list = (await callService(core, 'destination:list', {})).destinations;
+    if (values.json) io.out(JSON.stringify(list));
+    else if (list.length === 0) io.out('No destinations yet. Add one with sitevault destination add NAME --url URL (see sitevault destination add --help).');
+    else for (const d of list) io.out(`${d.name.padEnd(40)} ${describeDestination(d)}${d.hasPassword ? `  (${d.s3 ? 'secret key' : 'password'} stored)` : ''}`);
+    return EXIT_OK;
+  },
+});
+
+const destinationRemove = defineCommand({
+  name: 'destination remove',
+  summary: 'Remove a saved destination and its secrets (the repository itself is left as it is).',
+  usage: ['destination remove NAME'],
+  positionals: [{ name: 'NAME', help: 'The destination’s name, as saved.' }],
+  options: {},
+  env: DESTINATION_ENV,
+  async run({ positionals }, io, env) {
+    const name = requirePositional(positionals, 0, 'NAME');
+    const core = await openCore({ shell: 'cli', env });
+    await callService(core, 'destination:remove', { name });
+    io.out(`Removed destination ${name} and its secrets.`);
+    return EXIT_OK;
+  },
+});
+
+/** The flags of an s3:// destination; its keys come from the environment, never from the command line. */
+const S3_FLAGS = {
+  endpoint: { type: 'string', value: 'URL', help: 'S3: the service’s address, https://host[:port] (none for AWS).' },
+  region: { type: 'string', value: 'REGION', help: 'S3: the bucket’s region (default us-east-1; auto for Cloudflare R2).' },
+  'access-key-id-env': { type: 'string', value: 'VAR', help: 'S3: the variable that holds the access key id (kept in the settings).' },
+  'secret-key-env': { type: 'string', value: 'VAR', help: 'S3: the variable that holds the secret access key (stored in the keychain).' },
+  'path-style': { type: 'boolean', default: false, help: 'S3: address the bucket in the path (MinIO, most self-hosted servers).' },
+  'storage-class': { type: 'string', value: 'CLASS', help: 'S3: the storage class of new objects (STANDARD_IA, …), where the provider has them.' },
+} as const;
+
+const destinationAdd = defineCommand({
+  name: 'destination add',
+  summary: 'Save where backups go: a folder, an SFTP or FTP(S) server, or an S3 bucket; secrets go to the keychain.',
+  usage: [
+    'destination add NAME --url URL|DIR [--password-env VAR] [--passphrase-env VAR] [options]',
+    'destination add NAME --url s3://BUCKET/PREFIX [--endpoint URL] [--region R] --access-key-id-env VAR --secret-key-env VAR [--path-style] [--storage-class C] [--ca FILE] [--passphrase-env VAR]',
+  ],
+  details: [
+    'An s3:// destination works with AWS S3, Backblaze B2, Wasabi, Cloudflare R2, MinIO and other S3-compatible',
+    'services; the bucket must exist. Create its repository with: sitevault init --repo NAME',
+  ],
+  positionals: [{ name: 'NAME', help: 'A name of at most 40 characters; it works wherever REPO does.' }],
+  options: {
+    ...CONNECTION_FLAGS,
+    url: { type: 'string', value: 'URL', help: 'sftp://user@host:port/path, ftp://…, ftps://… (explicit TLS), s3://bucket/prefix, or a folder; never with a password in it.' },
+    ca: { type: 'string', value: 'FILE', help: 'FTPS or S3: the CA that issued the server’s certificate (the host name is still checked).' },
+    ...S3_FLAGS,
+    'passphrase-env': { type: 'string', value: 'VAR', help: 'The variable that holds the repository passphrase (stored in the keychain).' },
+  },
+  env: DESTINATION_ENV,
+  async run({ values, positionals }, io, env) {
+    const core = await openCore({ shell: 'cli', env });
+    const name = positionals[0];
+    if (!name) throw new UsageError('Usage: sitevault destination add NAME --url URL [--password-env VAR] [--passphrase-env VAR] …');
+    if (name.length > 40) throw new UsageError(`A destination name has at most 40 characters (${name.length} given).`);
+    if (!values.url) throw new UsageError('--url is required.');
+    const numbers = { timeoutSeconds: Number(values.timeout), maxRetries: Number(values['max-retries']), maxConnections: Number(values['max-connections']) };
+    for (const [key, value] of Object.entries(numbers)) if (!Number.isInteger(value) || value < 0) throw new UsageError(`${key} must be a whole number.`);
+    const passphrase = secretFromEnv(env, values['passphrase-env'], '--passphrase-env');
+    const isS3 = /^s3:\/\//i.test(values.url);
+    const given = (flags: readonly string[]) => flags.filter((flag) => values[flag as keyof typeof values] !== undefined && values[flag as keyof typeof values] !== false).map((flag) => `--${flag}`);
+    let connection;
+    if (isS3) {
+      const foreign = given(['password-env', 'identity', 'key-passphrase-env', 'host-key', 'accept-new-host-key', 'tls-fingerprint', 'active']);
+      if (foreign.length > 0)
+        throw new UsageError(
+          `${foreign.join(', ')} ${foreign.length > 1 ? 'do' : 'does'} not apply to an s3:// destination (its keys come from --access-key-id-env and --secret-key-env; its certificate is checked against the system’s CAs or --ca).`,
+        );
+      if (!values['access-key-id-env'] || !values['secret-key-env'])
+        throw new UsageError('An s3:// destination needs --access-key-id-env VAR and --secret-key-env VAR (the keys are never taken from the command line).');
+      connection = {
+        s3: {
+          endpoint: values.endpoint ?? '',
+          region: values.region ?? '',
+          pathStyle: values['path-style'],
+          accessKeyId: secretFromEnv(env, values['access-key-id-env'], '--access-key-id-env')!,
+          storageClass: values['storage-class'] ?? '',
         },
-      });
-      const name = positionals[0];
-      if (!name) throw new UsageError('Usage: sitevault destination add NAME --url URL [--password-env VAR] [--passphrase-env VAR] …');
-      if (name.length > 40) throw new UsageError(`A destination name has at most 40 characters (${name.length} given).`);
-      if (!values.url) throw new UsageError('--url is required.');
+        password: secretFromEnv(env, values['secret-key-env'], '--secret-key-env'),
+        caFile: values.ca ?? null,
+      };
+    } else {
+      const foreign = given(Object.keys(S3_FLAGS));
+      if (foreign.length > 0) throw new UsageError(`${foreign.join(', ')} ${foreign.length > 1 ? 'are' : 'is'} for s3:// destinations only.`);
       const location = parseLocation(values.url);
-      const password = secretFromEnv(env, values['password-env'], '--password-env');
-      const keyPassphrase = secretFromEnv(env, values['key-passphrase-env'], '--key-passphrase-env');
       const { hostKey, tlsFingerprint } = values['accept-new-host-key']
-        ? await pinOnFirstUse(location, { hostKey: values['host-key'] ?? null, tlsFingerprint: values['tls-fingerprint'] ?? null, ca: values.ca }, { password, identityFile: values.identity, keyPassphrase }, Number(values.timeout), io)
+        ? await pinOnFirstUse(location, { hostKey: values['host-key'] ?? null, tlsFingerprint: values['tls-fingerprint'] ?? null, ca: values.ca }, numbers.timeoutSeconds, io)
         : { hostKey: values['host-key'] ?? null, tlsFingerprint: values['tls-fingerprint'] ?? null };
-      const numbers = { timeoutSeconds: Number(values.timeout), maxRetries: Number(values['max-retries']), maxConnections: Number(values['max-connections']) };
-      for (const [key, value] of Object.entries(numbers)) if (!Number.isInteger(value) || value < 0) throw new UsageError(`${key} must be a whole number.`);
-      const saved = await core.destinations.save(
-        {
-          name,
-          url: location.kind === 'local' ? location.path : values.url,
-          identityFile: values.identity ?? null,
-          hostKey,
-          caFile: values.ca ?? null,
-          tlsFingerprint,
-          ...numbers,
-          passive: !values.active,
-        },
-        { password, keyPassphrase, passphrase: secretFromEnv(env, values['passphrase-env'], '--passphrase-env') },
-      );
-      io.out(`Saved destination ${saved.name} (${saved.url}); its secrets are in the keychain.`);
-      return EXIT_OK;
+      connection = {
+        url: location.kind === 'local' ? location.path : values.url,
+        identityFile: values.identity ?? null,
+        hostKey,
+        caFile: values.ca ?? null,
+        tlsFingerprint,
+        passive: !values.active,
+        password: secretFromEnv(env, values['password-env'], '--password-env'),
+        keyPassphrase: secretFromEnv(env, values['key-passphrase-env'], '--key-passphrase-env'),
+      };
     }
-    default:
-      throw new UsageError('Usage: sitevault destination add|list|remove …');
-  }
+    const { destination: saved } = await callService(core, 'destination:save', { name, url: values.url, ...connection, ...numbers, passphrase, create: false });
+    io.out(`Saved destination ${saved.name} (${describeDestination(saved)}); its secrets are in the keychain.`);
+    return EXIT_OK;
+  },
+});
+
+/** The destination's place in words: an S3 one with its endpoint and region. */
+function describeDestination(d: { url: string; s3: { endpoint: string; region: string } | null }): string {
+  return d.s3 ? `${d.url} at ${d.s3.endpoint || 'AWS'}, region ${d.s3.region}` : d.url;
 }
+
+export const destinationCommand: CommandGroup = {
+  name: 'destination',
+  summary: 'Save, list and remove destinations (where backups are stored).',
+  subcommands: [destinationAdd, destinationList, destinationRemove],
+};

@@ -1,14 +1,11 @@
-import { restoreToSite, RestoreIncompleteError, type RestoreScope, type SiteRestoreResult } from '../../core/site-restore/restore-to-site';
-import { RestoreJournals } from '../../core/site-restore/restore-journal';
-import { resolveSnapshot } from '../../core/engine/snapshots';
+import type { Output } from '../../core/contract/operations';
 import { openCore } from '../../core/open-core';
-import { SiteStore } from '../../core/sites/site-store';
-import { openSite } from '../../core/sites/open-site';
+import type { SiteRestoreResult } from '../../core/site-restore/restore-to-site';
 import { formatBytes } from '../format';
+import { failedJob, followJob } from '../job-wait';
 import type { CliOutput } from '../output';
-import { terminalProgress } from '../progress-bar';
-import { openRepo, type RemoteFlags } from '../repo-access';
-import { siteSecrets } from './site';
+import { serviceRepository, type RemoteFlags } from '../repo-access';
+import { callService } from '../service-call';
 import { EXIT_ERROR, EXIT_OK, UsageError } from '../usage';
 
 export interface RestoreToSiteFlags extends RemoteFlags {
@@ -47,6 +44,7 @@ export function resultJson(r: SiteRestoreResult): Record<string, unknown> {
       database: p.database ? { name: p.database.name, replace_tables: p.database.replaceTables, other_tables: p.database.otherTables } : null,
       url: p.url,
       wp_config: p.wpConfig,
+      warnings: p.warnings,
     },
     written: r.written,
     database: r.database ? { imported: r.database.imported, values_rewritten: r.database.valuesRewritten } : null,
@@ -66,15 +64,22 @@ function printPreview(io: CliOutput, r: SiteRestoreResult): void {
   const p = r.preview;
   const files = p.upload.filter((u) => u.reason !== 'folder');
   io.out(`${r.dryRun ? 'Preview of restoring' : 'Restoring'} snapshot ${r.snapshot.slice(0, 8)} to ${r.site} (${r.method}${r.migration ? ', a copy to another site' : ''}):`);
+  for (const warning of p.warnings) io.out(`  warning: ${warning}`);
   io.out(`  upload ${files.length} files and links (${formatBytes(p.bytes)}); ${p.unchanged} entries already match`);
-  listSome(io, files.map((u) => `${u.reason === 'new' ? '+' : 'M'} ${u.path} (${u.reason})`));
+  listSome(
+    io,
+    files.map((u) => `${u.reason === 'new' ? '+' : 'M'} ${u.path} (${u.reason})`),
+  );
   if (p.replace.length > 0) {
     io.out(`  replace ${p.replace.length} entries of another type:`);
     listSome(io, p.replace);
   }
   if (p.extra.length > 0) {
     io.out(p.deleteExtra ? `  delete ${p.extra.length} entries the snapshot does not have:` : `  ${p.extra.length} entries on the site are not in the snapshot (kept; --delete removes them):`);
-    listSome(io, p.extra.map((e) => `- ${e}`));
+    listSome(
+      io,
+      p.extra.map((e) => `- ${e}`),
+    );
   }
   if (p.metadata.length > 0) io.out(`  set mode or time only: ${p.metadata.length}`);
   if (p.database) {
@@ -85,82 +90,94 @@ function printPreview(io: CliOutput, r: SiteRestoreResult): void {
   if (p.wpConfig === 'rewritten for this site') io.out("  wp-config.php: the snapshot's, with this site's database settings, written last");
 }
 
+/** A preview (a dry run) in the shape of a result: nothing written, nothing to undo. */
+function previewResult(p: Output<'restore:preview'>): SiteRestoreResult {
+  const { snapshot, site, migration, method, ...preview } = p;
+  return {
+    snapshot,
+    site,
+    dryRun: true,
+    resumed: false,
+    migration,
+    method,
+    safetySnapshot: null,
+    preview: { ...preview, wpConfig: preview.wpConfig as SiteRestoreResult['preview']['wpConfig'] },
+    written: { files: 0, dirs: 0, symlinks: 0, bytes: 0, deleted: 0, metadata: 0 },
+    database: preview.database ? { imported: false, valuesRewritten: 0 } : null,
+    failed: [],
+    notWritten: [],
+    complete: true,
+    error: null,
+  };
+}
+
+/** What a restore that stopped part way wrote and did not write, and how to go on. */
+function printStopped(io: CliOutput, json: boolean, message: string, r: SiteRestoreResult): void {
+  if (json) io.out(JSON.stringify(resultJson(r)));
+  io.err(`sitevault restore: ${message}`);
+  io.err(`Written before it stopped: ${r.written.files} files, ${r.written.dirs} folders, ${r.written.symlinks} symlinks (${formatBytes(r.written.bytes)}), ${r.written.deleted} deleted.`);
+  if (r.notWritten.length > 0) {
+    io.err(`NOT written (${r.notWritten.length}):`);
+    for (const path of r.notWritten.slice(0, 50)) io.err(`  ${path}`);
+    if (r.notWritten.length > 50) io.err(`  … and ${r.notWritten.length - 50} more`);
+  }
+  io.err('Run the same restore again to resume it' + (r.safetySnapshot ? `, or restore the safety snapshot ${r.safetySnapshot.slice(0, 8)} (with --delete) to undo it.` : '.'));
+}
+
+/** `restore SNAPSHOT --to-site NAME`: the service's restore preview (--dry-run) or restore job, as the app runs them. */
 export async function restoreToSiteCommand(snapshotArg: string, values: RestoreToSiteFlags, io: CliOutput, env: NodeJS.ProcessEnv): Promise<number> {
   if (values['files-only'] && values['db-only']) throw new UsageError('--files-only and --db-only exclude each other.');
   if (values['db-only'] && values.path.length > 0) throw new UsageError('--path selects files; it cannot go with --db-only.');
-  if (values['new-url'] !== undefined && !/^https?:\/\/[^/]+/.test(values['new-url'])) throw new UsageError('--new-url takes an http:// or https:// URL.');
   const core = await openCore({ shell: 'cli', env });
-  const store = new SiteStore(core.settings, core.secrets);
-  const site = store.get(values['to-site']);
-  const secrets = await siteSecrets(store, site.name);
-  // Connecting to the site and the passphrase's key derivation overlap.
-  const connecting = openSite(site, secrets);
-  connecting.catch(() => {});
-  let repo;
-  try {
-    repo = await openRepo(values.repo, env, values);
-  } catch (error) {
-    await connecting.then((c) => c.close(), () => {});
-    throw error;
+  const scope = values['files-only'] ? 'files' : values['db-only'] ? 'database' : 'both';
+  const request = {
+    site: values['to-site'],
+    destination: await serviceRepository(core, values.repo, env, values),
+    snapshot: snapshotArg,
+    scope,
+    paths: values.path,
+    mirror: values.delete,
+    newUrl: values['new-url'] ?? null,
+    oldUrl: values['old-url'] ?? null,
+    safetySnapshot: !values['no-safety-snapshot'],
+  } as const;
+  const flags = { newUrl: '--new-url', oldUrl: '--old-url' };
+  if (values['dry-run']) {
+    const result = previewResult(await callService(core, 'restore:preview', request, flags));
+    if (values.json) io.out(JSON.stringify(resultJson(result)));
+    else {
+      printPreview(io, result);
+      io.out('Nothing was written (--dry-run).');
+    }
+    return EXIT_OK;
   }
-  const bar = terminalProgress();
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  const scope: RestoreScope = values['files-only'] ? 'files' : values['db-only'] ? 'database' : 'both';
+  const { jobId } = await callService(core, 'restore:run', request, flags);
+  let result: SiteRestoreResult;
   try {
-    // "latest" means this site's latest backup, not a safety snapshot and not another site's.
-    const snapshot = await resolveSnapshot(repo, snapshotArg, site.name, 'safety');
-    let result: SiteRestoreResult;
-    try {
-      result = await restoreToSite(repo, snapshot, site, secrets, {
-        scope,
-        paths: values.path,
-        mirror: values.delete,
-        dryRun: values['dry-run'],
-        newUrl: values['new-url'],
-        oldUrl: values['old-url'],
-        safetySnapshot: !values['no-safety-snapshot'],
-        journals: new RestoreJournals(core.dataDir),
-        connection: connecting,
-        signal: controller.signal,
-        onProgress: bar.listener,
-        onNotice: (line) => (values.json ? io.err(line) : io.out(line)),
-      });
-    } catch (error) {
-      bar.done();
-      if (!(error instanceof RestoreIncompleteError)) throw error;
-      if (values.json) io.out(JSON.stringify(resultJson(error.result)));
-      io.err(`sitevault restore: ${error.message}`);
-      const r = error.result;
-      io.err(`Written before it stopped: ${r.written.files} files, ${r.written.dirs} folders, ${r.written.symlinks} symlinks (${formatBytes(r.written.bytes)}), ${r.written.deleted} deleted.`);
-      if (r.notWritten.length > 0) {
-        io.err(`NOT written (${r.notWritten.length}):`);
-        for (const path of r.notWritten.slice(0, 50)) io.err(`  ${path}`);
-        if (r.notWritten.length > 50) io.err(`  … and ${r.notWritten.length - 50} more`);
-      }
-      io.err('Run the same restore again to resume it' + (r.safetySnapshot ? `, or restore the safety snapshot ${r.safetySnapshot.slice(0, 8)} (with --delete) to undo it.` : '.'));
+    result = (await followJob(core, jobId, { onNotice: (line) => (values.json ? io.err(line) : io.out(line)) })).result as unknown as SiteRestoreResult;
+  } catch (error) {
+    const job = failedJob(error);
+    const partial = job?.result as SiteRestoreResult | null | undefined;
+    if (!job || !partial) throw error;
+    // Stopped part way: what was and was not written, and how to resume.
+    if (partial.error !== null) {
+      printStopped(io, values.json, job.error?.message ?? partial.error, partial);
       return EXIT_ERROR;
     }
-    bar.done();
-    if (values.json) {
-      io.out(JSON.stringify(resultJson(result)));
-    } else {
-      printPreview(io, result);
-      if (result.dryRun) io.out('Nothing was written (--dry-run).');
-      else {
-        const w = result.written;
-        io.out(`Done: ${w.files} files, ${w.dirs} folders, ${w.symlinks} symlinks written (${formatBytes(w.bytes)}), ${w.deleted} deleted, ${w.metadata} metadata fixes.`);
-        if (result.database?.imported) io.out(`Database imported${result.database.valuesRewritten > 0 ? ` (${result.database.valuesRewritten} values with the new URL)` : ''}.`);
-        if (result.safetySnapshot) io.out(`Undo: sitevault restore --repo ${values.repo ?? 'REPO'} ${result.safetySnapshot.slice(0, 8)} --to-site ${JSON.stringify(site.name)} --delete${scope === 'files' ? ' --files-only' : scope === 'database' ? ' --db-only' : ''}`);
-      }
-    }
-    for (const f of result.failed) io.err(`NOT written: ${f.path}: ${f.message}`);
-    return result.complete ? EXIT_OK : EXIT_ERROR;
-  } finally {
-    process.off('SIGINT', onSignal);
-    // Closed here too, whatever path was taken (closing twice is harmless).
-    await connecting.then((c) => c.close(), () => {});
-    await repo.backend.close();
+    // Finished, with some entries the site refused: reported below.
+    result = partial;
   }
+  if (values.json) io.out(JSON.stringify(resultJson(result)));
+  else {
+    printPreview(io, result);
+    const w = result.written;
+    io.out(`Done: ${w.files} files, ${w.dirs} folders, ${w.symlinks} symlinks written (${formatBytes(w.bytes)}), ${w.deleted} deleted, ${w.metadata} metadata fixes.`);
+    if (result.database?.imported) io.out(`Database imported${result.database.valuesRewritten > 0 ? ` (${result.database.valuesRewritten} values with the new URL)` : ''}.`);
+    if (result.safetySnapshot)
+      io.out(
+        `Undo: sitevault restore --repo ${values.repo ?? 'REPO'} ${result.safetySnapshot.slice(0, 8)} --to-site ${JSON.stringify(result.site)} --delete${scope === 'files' ? ' --files-only' : scope === 'database' ? ' --db-only' : ''}`,
+      );
+  }
+  for (const f of result.failed) io.err(`NOT written: ${f.path}: ${f.message}`);
+  return result.complete ? EXIT_OK : EXIT_ERROR;
 }

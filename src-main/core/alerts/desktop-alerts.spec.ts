@@ -2,14 +2,37 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '../contract/operations';
 import { ActivityCounter, alertForJob, staleSites } from './desktop-alerts';
 
-const job = (over: Partial<Job>): Job => ({ id: '1', kind: 'backup', title: 'Back up Client A', status: 'succeeded', site: null, resumable: false, resumedFrom: null, resumedBy: null, request: null, started: '', finished: '', progress: null, error: null, result: null, log: [], ...over });
+const job = (over: Partial<Job>): Job => ({
+  id: '1',
+  kind: 'backup',
+  title: 'Back up Client A',
+  status: 'succeeded',
+  site: null,
+  resumable: false,
+  resumedFrom: null,
+  resumedBy: null,
+  request: null,
+  started: '',
+  finished: '',
+  progress: null,
+  error: null,
+  result: null,
+  log: [],
+  ...over,
+});
 
 describe('desktop alerts', () => {
   it('notifies failed jobs only, with the error message', () => {
     expect(alertForJob(job({}))).toBeNull();
     expect(alertForJob(job({ status: 'cancelled' }))).toBeNull();
-    expect(alertForJob(job({ status: 'failed', error: { code: 'AUTH_FAILED', message: 'The server refused the password.' } }))).toEqual({ title: 'Backup failed: Client A', body: 'The server refused the password.' });
-    expect(alertForJob(job({ kind: 'verify', title: 'Scheduled check of Office NAS', status: 'failed', error: { code: 'DAMAGE_FOUND', message: '1 problems found' } }))).toEqual({ title: 'Damage found: Office NAS', body: '1 problems found' });
+    expect(alertForJob(job({ status: 'failed', error: { code: 'AUTH_FAILED', message: 'The server refused the password.' } }))).toEqual({
+      title: 'Backup failed: Client A',
+      body: 'The server refused the password.',
+    });
+    expect(alertForJob(job({ kind: 'verify', title: 'Scheduled check of Office NAS', status: 'failed', error: { code: 'DAMAGE_FOUND', message: '1 problems found' } }))).toEqual({
+      title: 'Damage found: Office NAS',
+      body: '1 problems found',
+    });
     expect(alertForJob(job({ kind: 'backup', status: 'failed', error: { code: 'DAMAGE_FOUND', message: 'reading it back found damage' } }))?.title).toBe('Damage found: Client A');
   });
 

@@ -13,7 +13,9 @@ export function alertForJob(job: Job): Alert | null {
   if (job.status !== 'failed') return null;
   const subject = job.title.replace(/^(Scheduled backup of|Scheduled check of|Back up|Restore|Check|Copy|Test restore from) /, '');
   if (job.error?.code === 'DAMAGE_FOUND') return { title: `Damage found: ${subject}`, body: job.error.message };
-  const what = { backup: 'Backup failed', restore: 'Restore failed', verify: 'Verification failed', replicate: 'Copy to the second destination failed', download: 'Download failed', prune: 'Prune failed' }[job.kind];
+  const what = { backup: 'Backup failed', restore: 'Restore failed', verify: 'Verification failed', replicate: 'Copy to the second destination failed', download: 'Download failed', prune: 'Prune failed' }[
+    job.kind
+  ];
   return { title: `${what}: ${subject}`, body: job.error?.message ?? 'No details.' };
 }
 
@@ -57,7 +59,10 @@ export function staleSites(sites: ReadonlyArray<Pick<Site, 'name' | 'environment
     const age = last ? now - Date.parse(last) : Infinity;
     if (age <= 2 * interval) continue;
     const days = Math.floor(age / 86_400_000);
-    alerts.push({ title: `No recent backup of ${site.name}`, body: last ? `The last good backup is ${days} day${days === 1 ? '' : 's'} old; it is expected ${describeInterval(interval)}.` : 'It has never been backed up.' });
+    alerts.push({
+      title: `No recent backup of ${site.name}`,
+      body: last ? `The last good backup is ${days} day${days === 1 ? '' : 's'} old; it is expected ${describeInterval(interval)}.` : 'It has never been backed up.',
+    });
   }
   return alerts;
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readKeyFile } from '../backends/key-files';
 import { createTransport } from 'nodemailer';
 import type { EmailPreferences } from '../settings/preferences';
 
@@ -22,9 +22,9 @@ export async function sendEmail(settings: EmailPreferences, password: string | n
   let ca: Buffer | undefined;
   if (settings.caFile) {
     try {
-      ca = await readFile(settings.caFile);
+      ca = await readKeyFile(settings.caFile, 'CA file');
     } catch (error) {
-      throw new EmailError(`The mail server's CA file ${settings.caFile} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new EmailError(`The mail server's ${(error as Error).message.replace(/^The /, '')}`);
     }
   }
   const transport = createTransport({

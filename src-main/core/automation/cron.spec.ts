@@ -23,10 +23,35 @@ describe('cron expressions', () => {
     expect(nextFire(parseCron('0 0 1 * 1'), at('2026-11-30T12:00'))).toEqual(at('2026-12-01T00:00'));
   });
 
+  it('takes month and weekday names, and nicknames such as @daily and @weekly', () => {
+    expect(nextFire(parseCron('0 2 * * MON-FRI'), at('2026-11-21T12:00'))).toEqual(at('2026-11-23T02:00'));
+    expect(nextFire(parseCron('30 3 1 jan *'), at('2026-11-22T12:00'))).toEqual(at('2027-01-01T03:30'));
+    expect(previousFire(parseCron('@daily'), at('2026-11-22T12:00'))).toEqual(at('2026-11-22T00:00'));
+    expect(nextFire(parseCron('@daily'), at('2026-11-22T12:00'))).toEqual(at('2026-11-23T00:00'));
+    expect(nextFire(parseCron('@weekly'), at('2026-11-24T12:00'))).toEqual(at('2026-11-29T00:00'));
+    expect(nextFire(parseCron('@hourly'), at('2026-11-22T12:10'))).toEqual(at('2026-11-22T13:00'));
+    expect(nextFire(parseCron('@monthly'), at('2026-11-22T12:00'))).toEqual(at('2026-12-01T00:00'));
+  });
+
+  it('a day field that starts with * is no restriction: "*/1" is "*", and "*/2" narrows the weekday', () => {
+    // Mondays only, as "0 0 * * 1": not every day (the 1st-of-month-or-Monday rule is for two restricted fields).
+    expect(nextFire(parseCron('0 0 */1 * 1'), at('2026-11-24T12:00'))).toEqual(at('2026-11-30T00:00'));
+    // Odd days that are Mondays (Vixie cron): 2026-11-23 is an odd Monday; the 30th is even; the next is 7 December.
+    expect(nextFire(parseCron('0 0 */2 * 1'), at('2026-11-22T12:00'))).toEqual(at('2026-11-23T00:00'));
+    expect(nextFire(parseCron('0 0 */2 * 1'), at('2026-11-24T12:00'))).toEqual(at('2026-12-07T00:00'));
+    expect(previousFire(parseCron('*/1 */1 * * *'), at('2026-11-22T12:44'))).toEqual(at('2026-11-22T12:44'));
+  });
+
   it('refuses malformed expressions with a message that says which field', () => {
     expect(() => parseCron('61 * * * *')).toThrow(/minute field "61" is outside 0-59/);
     expect(() => parseCron('* * *')).toThrow(/5 fields/);
-    expect(() => parseCron('0 x * * *')).toThrow(/hour field "x"/);
+    expect(() => parseCron('0 x * * *')).toThrow(/hour field "x" is not valid cron syntax/);
+    expect(() => parseCron('0 0 0 * *')).toThrow(/day of month field "0" is outside 1-31/);
+    expect(() => parseCron('0 0 * 13 *')).toThrow(/month field "13" is outside 1-12/);
+    expect(() => parseCron('0 0 * * 5-1')).toThrow(/day of week field "5-1"/);
+    expect(() => parseCron('0 0 * * FUNDAY')).toThrow(/day of week field "FUNDAY"/);
+    expect(() => parseCron('@sometimes')).toThrow(/not a cron nickname.*@daily/);
+    expect(() => parseCron('* * * * * *')).toThrow(/5 fields/);
     const parsed = scheduleSchema.safeParse({ files: { enabled: true, time: '02:00', frequency: 'cron', cron: '0 25 * * *' }, database: { enabled: false, everyHours: 6 } });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.message).toMatch(/hour field "25"/);

@@ -1,18 +1,15 @@
+import { Cron } from 'croner';
+
 /**
- * Five-field cron expressions (minute hour day-of-month month day-of-week), in local time:
- * `*`, numbers, lists (`1,15`), ranges (`1-5`) and steps (`*\/15`, `0-30/10`). Day of week
- * is 0-7 (0 and 7 are Sunday). As in Vixie cron, when both day fields are restricted, a day
- * matches if either does.
+ * Cron expressions, in local time, through croner: five fields (minute hour day-of-month
+ * month day-of-week) with `*`, numbers, names (`MON-FRI`, `JAN`), lists, ranges and steps,
+ * or a nickname (`@daily`, `@weekly`, `@monthly`, `@yearly`, `@hourly`). Day of week is 0-7
+ * (0 and 7 are Sunday). As in Vixie cron, when both day fields are restricted a day matches
+ * if either does; a field that starts with `*` (`*`, `*\/1`, `*\/2`) is not a restriction.
  */
-export interface CronExpression {
-  minutes: Set<number>;
-  hours: Set<number>;
-  days: Set<number>;
-  months: Set<number>;
-  weekdays: Set<number>;
-  anyDay: boolean;
-  anyWeekday: boolean;
-}
+export type CronExpression = Cron;
+
+export class CronError extends Error {}
 
 const FIELDS = [
   { name: 'minute', min: 0, max: 59 },
@@ -21,76 +18,52 @@ const FIELDS = [
   { name: 'month', min: 1, max: 12 },
   { name: 'day of week', min: 0, max: 7 },
 ] as const;
+const NICKNAMES = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 
-export class CronError extends Error {}
-
-function parseField(text: string, field: (typeof FIELDS)[number]): Set<number> {
-  const values = new Set<number>();
-  for (const part of text.split(',')) {
-    const match = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
-    if (!match) throw new CronError(`The ${field.name} field "${text}" is not valid cron syntax.`);
-    const step = match[4] ? Number(match[4]) : 1;
-    const from = match[1] === '*' ? field.min : Number(match[2]);
-    const to = match[1] === '*' ? field.max : match[3] !== undefined ? Number(match[3]) : match[4] ? field.max : from;
-    if (step < 1 || from < field.min || to > field.max || from > to) throw new CronError(`The ${field.name} field "${text}" is outside ${field.min}-${field.max}.`);
-    for (let v = from; v <= to; v += step) values.add(field.name === 'day of week' && v === 7 ? 0 : v);
-  }
-  return values;
+function compile(pattern: string, domAndDow: boolean): Cron {
+  // Never started: croner only computes the times here.
+  return new Cron(pattern, { mode: '5-part', domAndDow, paused: true });
 }
 
 export function parseCron(expression: string): CronExpression {
-  const parts = expression.trim().split(/\s+/);
+  const text = expression.trim();
+  if (text.startsWith('@')) {
+    if (!NICKNAMES.includes(text.toLowerCase())) throw new CronError(`"${text}" is not a cron nickname (${NICKNAMES.join(', ')}).`);
+    return compile(text.toLowerCase(), false);
+  }
+  const parts = text.split(/\s+/);
   if (parts.length !== 5) throw new CronError(`A cron expression has 5 fields (minute hour day month weekday); "${expression}" has ${parts.length}.`);
-  const [minutes, hours, days, months, weekdays] = parts.map((part, i) => parseField(part, FIELDS[i]!)) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
-  return { minutes, hours, days, months, weekdays, anyDay: parts[2] === '*', anyWeekday: parts[4] === '*' };
+  // Vixie cron: a day field that starts with `*` is no restriction, so the other day field decides alone.
+  const domAndDow = parts[2]!.startsWith('*') || parts[4]!.startsWith('*');
+  try {
+    return compile(parts.join(' '), domAndDow);
+  } catch (error) {
+    throw fieldError(parts, error);
+  }
 }
 
-function dayMatches(cron: CronExpression, date: Date): boolean {
-  if (!cron.months.has(date.getMonth() + 1)) return false;
-  const day = cron.days.has(date.getDate());
-  const weekday = cron.weekdays.has(date.getDay());
-  if (cron.anyDay && cron.anyWeekday) return true;
-  if (cron.anyDay) return weekday;
-  if (cron.anyWeekday) return day;
-  return day || weekday;
+/** croner names what it refuses in its own words: find the field, and say it in ours. */
+function fieldError(parts: string[], error: unknown): CronError {
+  for (let i = 0; i < FIELDS.length; i++) {
+    const alone = parts.map((part, j) => (j === i ? part : '*')).join(' ');
+    try {
+      compile(alone, true);
+    } catch (fieldFailure) {
+      const field = FIELDS[i]!;
+      const outside = fieldFailure instanceof RangeError || /larger than|out of range/i.test((fieldFailure as Error).message);
+      return new CronError(outside ? `The ${field.name} field "${parts[i]}" is outside ${field.min}-${field.max}.` : `The ${field.name} field "${parts[i]}" is not valid cron syntax.`);
+    }
+  }
+  return new CronError(`"${parts.join(' ')}" is not a valid cron expression: ${(error as Error).message.replace(/^CronPattern: /, '')}`);
 }
 
-const SEARCH_DAYS = 366 * 5;
-
-/** The latest time the expression fires that is not after `now` (null if none in five years). */
+/** The latest time the expression fires that is not after `now` (null if it never did). */
 export function previousFire(cron: CronExpression, now: Date): Date | null {
-  const day = new Date(now);
-  for (let d = 0; d < SEARCH_DAYS; d++) {
-    if (dayMatches(cron, day)) {
-      const lastHour = d === 0 ? now.getHours() : 23;
-      for (let h = lastHour; h >= 0; h--) {
-        if (!cron.hours.has(h)) continue;
-        const lastMinute = d === 0 && h === now.getHours() ? now.getMinutes() : 59;
-        for (let m = lastMinute; m >= 0; m--) {
-          if (cron.minutes.has(m)) return new Date(day.getFullYear(), day.getMonth(), day.getDate(), h, m, 0, 0);
-        }
-      }
-    }
-    day.setDate(day.getDate() - 1);
-  }
-  return null;
+  // croner counts a run earlier in the same second as its reference: one at `now` itself counts.
+  return cron.previousRuns(1, new Date(now.getTime() + 1))[0] ?? null;
 }
 
-/** The first time the expression fires after `now` (null if none in five years). */
+/** The first time the expression fires after `now` (null if it never will). */
 export function nextFire(cron: CronExpression, now: Date): Date | null {
-  const day = new Date(now);
-  for (let d = 0; d < SEARCH_DAYS; d++) {
-    if (dayMatches(cron, day)) {
-      const firstHour = d === 0 ? now.getHours() : 0;
-      for (let h = firstHour; h <= 23; h++) {
-        if (!cron.hours.has(h)) continue;
-        const firstMinute = d === 0 && h === now.getHours() ? now.getMinutes() + 1 : 0;
-        for (let m = firstMinute; m <= 59; m++) {
-          if (cron.minutes.has(m)) return new Date(day.getFullYear(), day.getMonth(), day.getDate(), h, m, 0, 0);
-        }
-      }
-    }
-    day.setDate(day.getDate() + 1);
-  }
-  return null;
+  return cron.nextRun(now);
 }

@@ -3,6 +3,7 @@ import { ApiError } from '../contract/errors';
 import { checkRepository } from '../engine/check';
 import { prune } from '../engine/prune';
 import type { ProgressListener } from '../engine/progress';
+import { backoffDelay } from '../retry/retry';
 import type { Repository } from '../engine/repository';
 import type { VerificationPreferences } from '../settings/preferences';
 import type { Site } from '../settings/settings-store';
@@ -31,7 +32,7 @@ export function retryAfter(history: readonly CatalogRun[], site: string): Date |
     failures++;
   }
   if (!last) return null;
-  return new Date(Date.parse(last.finished) + Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1)));
+  return new Date(Date.parse(last.finished) + backoffDelay(failures - 1, { baseDelayMs: RETRY_FIRST_MS, maxDelayMs: RETRY_MAX_MS, jitter: false }));
 }
 
 export interface RunDueDeps {
@@ -44,7 +45,10 @@ export interface RunDueDeps {
   dryRun?: boolean;
   onLine?: (line: string) => void;
   /** Runs one piece of work; the app passes one that runs it as a job (queue, progress on screen). */
-  asJob?: <T>(spec: { kind: 'backup' | 'verify' | 'replicate'; title: string; site: string | null; request: JobRequest }, work: (context: { signal?: AbortSignal; onProgress?: ProgressListener }) => Promise<T>) => Promise<T>;
+  asJob?: <T>(
+    spec: { kind: 'backup' | 'verify' | 'replicate'; title: string; site: string | null; request: JobRequest },
+    work: (context: { signal?: AbortSignal; onProgress?: ProgressListener }) => Promise<T>,
+  ) => Promise<T>;
 }
 
 export interface ScheduledCheck {
@@ -112,8 +116,9 @@ export async function runDue(deps: RunDueDeps): Promise<RunDueReport> {
     const run: RunDueReport['runs'][number] = { site: site.name, kind, started: now.toISOString(), finished: now.toISOString(), status: 'failed', snapshot: null, error: null, removed: 0, report: null };
     say(`${site.name}: backing up (${kind === 'both' ? 'files and database' : kind})`);
     try {
-      const result = await asJob({ kind: 'backup', title: `Scheduled backup of ${site.name}`, site: site.name, request: { op: 'backup:run', input: { site: site.name, scope: kind } } }, ({ signal, onProgress }) =>
-        runSiteBackup(deps, site, { kind, time: now, applyPolicy: true, signal, onProgress }),
+      const result = await asJob(
+        { kind: 'backup', title: `Scheduled backup of ${site.name}`, site: site.name, request: { op: 'backup:run', input: { site: site.name, scope: kind } } },
+        ({ signal, onProgress }) => runSiteBackup(deps, site, { kind, time: now, applyPolicy: true, signal, onProgress }),
       );
       Object.assign(run, { status: 'succeeded', snapshot: result.snapshot, removed: result.removed, report: result });
       touched.add(site.destination);
@@ -122,7 +127,7 @@ export async function runDue(deps: RunDueDeps): Promise<RunDueReport> {
       say(`${site.name}: snapshot ${result.snapshot.slice(0, 8)}${result.removed ? `, ${result.removed} old snapshots removed by its policy` : ''}${copied}`);
     } catch (error) {
       run.error = error instanceof Error ? error.message : String(error);
-      run.report = ((error as { report?: BackupRunReport }).report ?? null);
+      run.report = (error as { report?: BackupRunReport }).report ?? null;
       say(`${site.name}: FAILED: ${run.error}`);
     } finally {
       run.finished = new Date().toISOString();
@@ -196,16 +201,19 @@ async function runScheduledChecks(deps: RunDueDeps, report: RunDueReport, asJob:
     const check: ScheduledCheck = { destination, ok: false, snapshots: 0, packsRead: 0, problems: [], error: null };
     deps.onLine?.(`${destination}: checking (reading ${verification.readDataPercent}% of the data)`);
     try {
-      await asJob({ kind: 'verify', title: `Scheduled check of ${destination}`, site: null, request: { op: 'repo:check', input: { destination, readDataPercent: verification.readDataPercent } } }, async ({ onProgress }) => {
-        const repo = await deps.openRepository(destination);
-        try {
-          const result = await checkRepository(repo, { readDataPercent: verification.readDataPercent, onProgress });
-          Object.assign(check, { snapshots: result.snapshots, packsRead: result.packsRead, problems: result.damage.map((d) => `${d.kind} ${d.id}: ${d.message}`), ok: result.damage.length === 0 });
-        } finally {
-          await repo.backend.close();
-        }
-        if (!check.ok) throw Object.assign(new Error(`${check.problems.length} problems found in ${destination}, first: ${check.problems[0]}`), { code: 'DAMAGE_FOUND' });
-      });
+      await asJob(
+        { kind: 'verify', title: `Scheduled check of ${destination}`, site: null, request: { op: 'repo:check', input: { destination, readDataPercent: verification.readDataPercent } } },
+        async ({ onProgress }) => {
+          const repo = await deps.openRepository(destination);
+          try {
+            const result = await checkRepository(repo, { readDataPercent: verification.readDataPercent, onProgress });
+            Object.assign(check, { snapshots: result.snapshots, packsRead: result.packsRead, problems: result.damage.map((d) => `${d.kind} ${d.id}: ${d.message}`), ok: result.damage.length === 0 });
+          } finally {
+            await repo.backend.close();
+          }
+          if (!check.ok) throw new ApiError('DAMAGE_FOUND', `${check.problems.length} problems found in ${destination}, first: ${check.problems[0]}`);
+        },
+      );
     } catch (error) {
       if (check.ok || check.problems.length === 0) check.error = error instanceof Error ? error.message : String(error);
     }

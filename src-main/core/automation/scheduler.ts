@@ -1,9 +1,43 @@
 import { emailRunReport } from '../alerts/run-report';
-import type { Core } from '../open-core';
-import { openDestinationRepository } from '../service/site-handlers';
-import { SiteStore } from '../sites/site-store';
-import { Catalog } from './catalog';
-import { runDue } from './run-due';
+import type { Destinations } from '../destinations';
+import type { JobRunner } from '../jobs/job-runner';
+import type { SecretStore } from '../secrets/keychain';
+import type { SettingsStore } from '../settings/settings-store';
+import type { SiteStore } from '../sites/site-store';
+import type { Catalog } from './catalog';
+import { runDue, type RunDueDeps, type RunDueReport } from './run-due';
+import { backupRunEnv } from './site-backup-run';
+
+/** The long-lived parts of the core the scheduler works with. */
+export interface SchedulerCore {
+  settings: SettingsStore;
+  secrets: SecretStore;
+  destinations: Destinations;
+  sites: SiteStore;
+  catalog: Catalog;
+  jobs: JobRunner;
+}
+
+export interface DueRun {
+  report: RunDueReport;
+  /** The email report: sent, nothing to send, off (none set, or a dry run), or failed (`emailError` says why). */
+  email: Awaited<ReturnType<typeof emailRunReport>> | 'failed';
+  emailError: Error | null;
+}
+
+/**
+ * Runs everything due for this profile's sites and destinations, then sends the email report
+ * when one is set: each tick of the app's scheduler, and `run-due` from cron or a timer.
+ */
+export async function runDueFor(core: Omit<SchedulerCore, 'jobs'>, options: Pick<RunDueDeps, 'now' | 'dryRun' | 'onLine' | 'asJob'>): Promise<DueRun> {
+  const report = await runDue({ ...backupRunEnv(core), sites: core.sites.list(), ...options });
+  if (options.dryRun) return { report, email: 'off', emailError: null };
+  try {
+    return { report, email: await emailRunReport(core.settings.data.preferences.email, core.secrets, report, core.catalog), emailError: null };
+  } catch (error) {
+    return { report, email: 'failed', emailError: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
 
 /**
  * The app's own scheduler: while SiteVault runs (window open or in the tray, or headless), it
@@ -11,19 +45,13 @@ import { runDue } from './run-due';
  * after it wakes or the app starts. Scheduled work runs as queued jobs (behind what the user
  * asked for), with progress on screen; the email report goes out when configured.
  */
-export function startScheduler(core: Core, options: { everyMs?: number; firstAfterMs?: number; onError?: (error: unknown) => void } = {}): { checkSoon(afterMs: number): void; stop(): void } {
+export function startScheduler(core: SchedulerCore, options: { everyMs?: number; firstAfterMs?: number; onError?: (error: unknown) => void } = {}): { checkSoon(afterMs: number): void; stop(): void } {
   let running = false;
-  const store = new SiteStore(core.settings, core.secrets);
   const tick = async () => {
     if (running) return;
     running = true;
     try {
-      const report = await runDue({
-        sites: store.list(),
-        secretsOf: (name) => store.secretsOf(name),
-        openRepository: (destination) => openDestinationRepository(core, destination),
-        catalog: new Catalog(core.dataDir),
-        verification: core.settings.data.preferences.verification,
+      const { emailError } = await runDueFor(core, {
         now: new Date(),
         asJob: async (spec, work) => {
           let output: Awaited<ReturnType<typeof work>> | undefined;
@@ -36,7 +64,7 @@ export function startScheduler(core: Core, options: { everyMs?: number; firstAft
           return output as Awaited<ReturnType<typeof work>>;
         },
       });
-      await emailRunReport(core.settings.data.preferences.email, core.secrets, report, new Catalog(core.dataDir)).catch((error: unknown) => options.onError?.(error));
+      if (emailError) options.onError?.(emailError);
     } catch (error) {
       options.onError?.(error);
     } finally {

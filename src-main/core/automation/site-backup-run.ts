@@ -1,15 +1,18 @@
-import { ApiError } from '../contract/errors';
+import { ApiError, toErrorPayload } from '../contract/errors';
 import { verifyWrittenPacks } from '../engine/check';
 import { copySnapshots } from '../engine/copy';
 import { lockRepository } from '../engine/locks';
 import type { ProgressListener } from '../engine/progress';
 import type { Repository } from '../engine/repository';
 import { applyRetention, type RetentionDecision } from '../engine/retention';
-import { listSnapshots, type SnapshotWithId } from '../engine/snapshots';
+import { isSiteSnapshot, listSnapshots, type Snapshot, type SnapshotWithId } from '../engine/snapshots';
+import type { Warning } from '../engine/source';
 import type { VerificationPreferences } from '../settings/preferences';
-import type { Site } from '../settings/settings-store';
+import type { Destinations } from '../destinations';
+import type { SettingsStore, Site } from '../settings/settings-store';
 import type { SiteSecrets } from '../sites/open-site';
 import { backupSite } from '../sites/site-backup';
+import type { SiteStore } from '../sites/site-store';
 import type { Catalog } from './catalog';
 
 /** Safety snapshots (taken before restores) are kept this long, outside the GFS policy. */
@@ -22,8 +25,19 @@ export interface BackupRunEnv {
   verification: VerificationPreferences;
 }
 
+/** What a backup run needs from the core: repositories, a site's secrets, the catalog, the verification settings. */
+export function backupRunEnv(core: { destinations: Destinations; sites: SiteStore; catalog: Catalog; settings: SettingsStore }): BackupRunEnv {
+  return {
+    openRepository: (destination) => core.destinations.openRepository(destination),
+    secretsOf: (name) => core.sites.secretsOf(name),
+    catalog: core.catalog,
+    verification: core.settings.data.preferences.verification,
+  };
+}
+
 export interface BackupRunOptions {
   kind: 'both' | 'files' | 'database';
+  tags?: string[];
   /** The snapshot's time (the scheduled slot's clock in tests). */
   time?: Date;
   /** Apply the site's retention policy after the backup (scheduled runs do). */
@@ -39,8 +53,16 @@ export interface ReplicationReport {
   error: string | null;
 }
 
+/** Warnings a report carries at most (the snapshot keeps them all). */
+const REPORTED_WARNINGS = 1000;
+
 export interface BackupRunReport {
   snapshot: string;
+  time: string;
+  site: string;
+  kind: 'both' | 'files' | 'database';
+  stats: Snapshot['stats'];
+  warningList: Warning[];
   files: number;
   bytes: number;
   warnings: number;
@@ -63,7 +85,11 @@ export function planRetention(snapshots: readonly SnapshotWithId[], retention: S
 
 /** Removes the site's snapshots its policy no longer keeps (the data goes at the next prune). */
 export async function applySitePolicy(repo: Repository, site: Site, now: Date): Promise<number> {
-  const doomed = planRetention((await listSnapshots(repo)).filter((s) => s.site === site.name), site.retention, now).remove;
+  const doomed = planRetention(
+    (await listSnapshots(repo)).filter((s) => isSiteSnapshot(s, site.name, repo.installation)),
+    site.retention,
+    now,
+  ).remove;
   if (doomed.length === 0) return 0;
   const lock = await lockRepository(repo, 'forget', true);
   try {
@@ -109,11 +135,42 @@ export async function runSiteBackup(env: BackupRunEnv, site: Site, options: Back
   opening.catch(() => {});
   let repo: Repository | null = null;
   try {
-    const result = await backupSite(opening, site, await env.secretsOf(site.name), { scope: options.kind, time: options.time, signal: options.signal, onProgress: options.onProgress });
+    const result = await backupSite(opening, site, await env.secretsOf(site.name), {
+      scope: options.kind,
+      time: options.time,
+      tags: options.tags,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      noteDatabaseSettings: (found) => env.catalog.noteDatabaseSettings(site.name, found, now.toISOString()),
+    });
     repo = await opening;
-    const report: BackupRunReport = { snapshot: result.id, files: result.snapshot.stats.files, bytes: result.snapshot.stats.bytes, warnings: result.snapshot.warnings.length, removed: 0, verified: null, replication: null };
+    const s = result.snapshot;
+    const report: BackupRunReport = {
+      snapshot: result.id,
+      time: s.time,
+      site: s.site,
+      kind: s.kind,
+      stats: s.stats,
+      warningList: s.warnings.slice(0, REPORTED_WARNINGS),
+      files: s.stats.files,
+      bytes: s.stats.bytes,
+      warnings: s.warnings.length,
+      removed: 0,
+      verified: null,
+      replication: null,
+    };
     const record = (error: string | null) =>
-      env.catalog.recordRun({ site: site.name, kind: options.kind, started: options.time ? now.toISOString() : started, finished: finishedAt(), status: 'succeeded', snapshot: result.id, error, removed: report.removed });
+      env.catalog.recordRun({
+        site: site.name,
+        kind: options.kind,
+        started: options.time ? now.toISOString() : started,
+        finished: finishedAt(),
+        status: 'succeeded',
+        snapshot: result.id,
+        error,
+        code: error ? 'DAMAGE_FOUND' : null,
+        removed: report.removed,
+      });
 
     if (env.verification.sampleAfterBackup) {
       options.onProgress?.({ phase: 'reading back what was written', filesDone: 0, filesTotal: null, bytesDone: 0, bytesTotal: null, bytesPerSecond: 0, etaSeconds: null, currentPath: null });
@@ -132,7 +189,7 @@ export async function runSiteBackup(env: BackupRunEnv, site: Site, options: Back
         const message = `Snapshot ${result.id.slice(0, 8)} was written, but reading it back found damage: ${report.verified.problems[0]}. Check ${site.destination}'s storage and run a full check.`;
         // Recorded as made (the schedule must not retry every minute), with the damage as its error.
         await record(message);
-        throw Object.assign(new Error(message), { code: 'DAMAGE_FOUND', report });
+        throw Object.assign(new ApiError('DAMAGE_FOUND', message), { report });
       }
     }
     if (options.applyPolicy) report.removed = await applySitePolicy(repo, site, now);
@@ -143,13 +200,25 @@ export async function runSiteBackup(env: BackupRunEnv, site: Site, options: Back
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         report.replication = { destination: site.copyTo, copied: 0, removed: 0, error: message };
-        throw Object.assign(new Error(`Backed up (snapshot ${result.id.slice(0, 8)}), but the copy to ${site.copyTo} failed: ${message}`), { code: 'COPY_FAILED', report });
+        throw Object.assign(new ApiError('COPY_FAILED', `Backed up (snapshot ${result.id.slice(0, 8)}), but the copy to ${site.copyTo} failed: ${message}`), { report });
       }
     }
     return report;
   } catch (error) {
     if ((error as { code?: string }).code !== 'DAMAGE_FOUND' && (error as { code?: string }).code !== 'COPY_FAILED') {
-      await env.catalog.recordRun({ site: site.name, kind: options.kind, started: options.time ? now.toISOString() : started, finished: finishedAt(), status: 'failed', snapshot: null, error: error instanceof Error ? error.message : String(error), removed: 0 });
+      const { code, message, hint } = toErrorPayload(error);
+      await env.catalog.recordRun({
+        site: site.name,
+        kind: options.kind,
+        started: options.time ? now.toISOString() : started,
+        finished: finishedAt(),
+        status: 'failed',
+        snapshot: null,
+        error: message,
+        code,
+        hint: hint ?? null,
+        removed: 0,
+      });
     }
     throw error;
   } finally {

@@ -12,12 +12,15 @@ export const operationNames = [
   'destination:save',
   'destination:remove',
   'destination:changePassphrase',
+  'destination:test',
   'server:identify',
   'server:folders',
   'site:list',
+  'site:get',
   'site:save',
   'site:remove',
   'site:test',
+  'site:acceptDatabaseSettings',
   'backup:run',
   'repo:snapshots',
   'snapshot:browse',
@@ -43,13 +46,11 @@ export const operationNames = [
 ] as const;
 export type OperationName = (typeof operationNames)[number];
 
-export const eventNames = ['keychain:changed', 'job:progress', 'job:changed', 'job:finished'] as const;
+export const eventNames = ['keychain:changed', 'job:progress', 'job:changed', 'job:finished', 'job:notice', 'settings:changed', 'catalog:changed'] as const;
 export type EventName = (typeof eventNames)[number];
 
 /** `'site:testConnection'` becomes the client method `siteTestConnection`. */
-export type MethodName<N extends string> = N extends `${infer Domain}:${infer Verb}`
-  ? `${Domain}${Capitalize<Verb>}`
-  : never;
+export type MethodName<N extends string> = N extends `${infer Domain}:${infer Verb}` ? `${Domain}${Capitalize<Verb>}` : never;
 
 export function methodNameOf<N extends OperationName>(name: N): MethodName<N> {
   const [domain, verb] = name.split(':') as [string, string];

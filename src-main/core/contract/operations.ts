@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Envelope } from './errors';
+import { hintKeys, type Envelope } from './errors';
 import { scheduleSchema } from '../automation/schedule';
 import { retentionSchema } from '../settings/retention';
 import { emailPreferencesSchema, verificationPreferencesSchema } from '../settings/preferences';
@@ -61,11 +61,14 @@ export const jobSchema = z.object({
   resumedFrom: z.string().nullable().default(null),
   resumedBy: z.string().nullable().default(null),
   /** How the job is started again on resume: an operation and its input (never a secret). */
-  request: z.object({ op: z.string(), input: z.record(z.string(), z.unknown()) }).nullable().default(null),
+  request: z
+    .object({ op: z.string(), input: z.record(z.string(), z.unknown()) })
+    .nullable()
+    .default(null),
   started: z.string(),
   finished: z.string().nullable(),
   progress: progressSchema.nullable(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  error: z.object({ code: z.string(), message: z.string(), hint: z.enum(hintKeys).optional() }).nullable(),
   /** What the job produced, for the screen that started it (a snapshot id, a restore report). */
   result: z.record(z.string(), z.unknown()).nullable(),
   /** The job's log: each phase as it began, and how it ended. */
@@ -73,10 +76,30 @@ export const jobSchema = z.object({
 });
 export type Job = z.infer<typeof jobSchema>;
 
+/**
+ * How an `s3://bucket/prefix` destination reaches its service. The secret access key is not
+ * here: it is the destination's `password`, kept in the keychain.
+ */
+export const s3SettingsSchema = z
+  .object({
+    /** `https://host[:port]`; empty for AWS itself. */
+    endpoint: z.string().max(300).default(''),
+    /** Empty: us-east-1. */
+    region: z.string().max(64).default(''),
+    pathStyle: z.boolean().default(false),
+    accessKeyId: z.string().trim().min(1, 'The access key id is required.').max(128),
+    /** Empty: the provider's default. */
+    storageClass: z.string().max(40).default(''),
+  })
+  .strict();
+export type S3SettingsInput = z.input<typeof s3SettingsSchema>;
+
 /** What a screen may know about a destination: never a secret, only whether one is stored. */
 export const destinationInfoSchema = z.object({
   name: z.string(),
   url: z.string(),
+  /** The service of an `s3://` destination (the access key id is an identifier, not a secret). */
+  s3: z.object({ endpoint: z.string(), region: z.string(), pathStyle: z.boolean(), accessKeyId: z.string(), storageClass: z.string() }).nullable(),
   hostKey: z.string().nullable(),
   tlsFingerprint: z.string().nullable(),
   timeoutSeconds: z.number(),
@@ -91,6 +114,12 @@ export const snapshotSummarySchema = z.object({
   id: z.string(),
   time: z.string(),
   site: z.string(),
+  /** The computer that made it. */
+  hostname: z.string(),
+  /** The installation that made it (null: not recorded, older snapshots). */
+  installation: z.string().nullable(),
+  /** Made by another installation sharing this repository (a site of the same name there). */
+  otherInstallation: z.boolean(),
   tags: z.array(z.string()),
   kind: z.enum(['files', 'database', 'both']),
   files: z.number(),
@@ -107,6 +136,8 @@ const connectionFields = {
   identityFile: z.string().nullable().default(null),
   hostKey: z.string().nullable().default(null),
   tlsFingerprint: z.string().nullable().default(null),
+  /** FTPS: the CA that issued the server's certificate (the host name is still checked). */
+  caFile: z.string().nullable().default(null),
   timeoutSeconds: z.number().int().positive().default(30),
   maxRetries: z.number().int().nonnegative().default(5),
   maxConnections: z.number().int().nonnegative().default(0),
@@ -133,6 +164,17 @@ export const siteInfoSchema = z.object({
   hasPassword: z.boolean(),
   hasKeyPassphrase: z.boolean(),
   hasDatabasePassword: z.boolean(),
+  /** wp-config.php names another database than at setup (a possible compromise), in words; null when unchanged. */
+  databaseSettingsChanged: z.string().nullable(),
+  /** Whether the site is protected, from the catalog, whoever ran its backups. */
+  health: z.object({
+    /** failing: its latest run failed; stale: its last good backup is older than twice its schedule's interval; never: no good backup yet. */
+    state: z.enum(['ok', 'failing', 'stale', 'never']),
+    lastGood: z.string().nullable(),
+    failures: z.number(),
+    failingSince: z.string().nullable(),
+    lastError: z.object({ message: z.string(), code: z.string().nullable(), hint: z.enum(hintKeys).nullable() }).nullable(),
+  }),
 });
 export type SiteInfo = z.infer<typeof siteInfoSchema>;
 
@@ -146,15 +188,23 @@ export const treeEntrySchema = z.object({
   target: z.string().nullable(),
 });
 
+/** A WordPress site's address. */
+const siteAddress = z.url({ protocol: /^https?$/, error: 'An address is http:// or https:// and a host name.' });
+
 const restoreRequest = z
   .object({
     site: z.string().min(1),
     destination: z.string().min(1),
-    snapshot: z.string().regex(/^[0-9a-f]{4,64}$/),
+    /** An id (a prefix is enough), or "latest": the site's latest backup (never a safety snapshot). */
+    snapshot: z.string().regex(/^([0-9a-f]{4,64}|latest)$/, 'A snapshot is an id (at least 4 hex characters) or "latest".'),
     scope: z.enum(['both', 'files', 'database']).default('both'),
     paths: z.array(z.string()).default([]),
     mirror: z.boolean().default(false),
-    newUrl: z.string().url().nullable().default(null),
+    newUrl: siteAddress.nullable().default(null),
+    /** The address the new one replaces; the dump's siteurl when null. */
+    oldUrl: siteAddress.nullable().default(null),
+    /** Back up the site first, so that the restore can be undone. */
+    safetySnapshot: z.boolean().default(true),
   })
   .strict();
 
@@ -173,6 +223,7 @@ export const restorePreviewSchema = z.object({
   database: z.object({ name: z.string(), replaceTables: z.array(z.string()), otherTables: z.array(z.string()).nullable() }).nullable(),
   url: z.object({ from: z.string(), to: z.string() }).nullable(),
   wpConfig: z.string().nullable(),
+  warnings: z.array(z.string()),
 });
 
 export const verificationSchema = z.object({
@@ -225,8 +276,14 @@ export const operations = {
         name: name40,
         ...connectionFields,
         url: z.string().min(1),
+        /** For an `s3://` url: the service's settings. */
+        s3: s3SettingsSchema.nullable().default(null),
+        /** The login password; for S3, the secret access key. */
         password: z.string().optional(),
         passphrase: z.string().min(8, 'A repository passphrase has at least 8 characters.').optional(),
+        keyPassphrase: z.string().optional(),
+        /** Connect and create the repository when there is none (the command line leaves that to init). */
+        create: z.boolean().default(true),
       })
       .strict(),
     output: z.object({ destination: destinationInfoSchema, created: z.boolean() }),
@@ -241,15 +298,37 @@ export const operations = {
     input: z.object({ name: z.string(), current: z.string(), next: z.string().min(8, 'A repository passphrase has at least 8 characters.') }).strict(),
     output: z.object({ keyId: z.string() }),
   },
+  'destination:test': {
+    summary: 'Connects to an S3 destination with the settings given (nothing is saved) and says whether a SiteVault repository is already there.',
+    input: z
+      .object({
+        url: z.string().regex(/^s3:\/\//i, 'The address of an S3 destination is s3://bucket/folder.'),
+        s3: s3SettingsSchema,
+        /** The secret access key (sent to no one: requests are signed with it). */
+        password: z.string().min(1, 'The secret access key is required.'),
+        caFile: z.string().nullable().default(null),
+        timeoutSeconds: z.number().int().positive().default(30),
+      })
+      .strict(),
+    output: z.object({ location: z.string(), repository: z.boolean() }),
+  },
   'server:identify': {
-    summary: 'Connects once and returns what the server presents (SSH host key, TLS certificate) for the user to confirm.',
-    input: z.object({ url: z.string(), password: z.string().optional(), identityFile: z.string().nullable().optional(), timeoutSeconds: z.number().int().positive().default(30) }).strict(),
+    summary: 'Connects once and returns what the server presents (SSH host key, TLS certificate) for the user to confirm. It sends no secret: the server is not confirmed yet.',
+    input: z.object({ url: z.string(), timeoutSeconds: z.number().int().positive().default(30) }).strict(),
     output: z.object({ kind: z.enum(['ssh-host-key', 'tls-certificate', 'none']), fingerprint: z.string().nullable() }),
   },
   'server:folders': {
     summary: "The folders in one folder of a server (its home when the path is empty), for the wizard's folder picker; the server must present the key or certificate the user confirmed.",
     input: z
-      .object({ url: z.string(), password: z.string().optional(), identityFile: z.string().nullable().optional(), hostKey: z.string().nullable().default(null), tlsFingerprint: z.string().nullable().default(null), path: z.string().default(''), timeoutSeconds: z.number().int().positive().default(30) })
+      .object({
+        url: z.string(),
+        password: z.string().optional(),
+        identityFile: z.string().nullable().optional(),
+        hostKey: z.string().nullable().default(null),
+        tlsFingerprint: z.string().nullable().default(null),
+        path: z.string().default(''),
+        timeoutSeconds: z.number().int().positive().default(30),
+      })
       .strict(),
     output: z.object({ path: z.string(), folders: z.array(z.string()), wordpress: z.boolean() }),
   },
@@ -258,6 +337,12 @@ export const operations = {
     input: noInput,
     output: z.object({ sites: z.array(siteInfoSchema) }),
   },
+  'site:get': {
+    summary: "A saved site's settings as stored (never a secret: only whether each is stored).",
+    input: z.object({ name: z.string() }).strict(),
+    // The settings file's own shape (settings-store.ts), passed through as it is.
+    output: z.object({ settings: z.record(z.string(), z.unknown()), hasPassword: z.boolean(), hasKeyPassphrase: z.boolean(), hasDatabasePassword: z.boolean() }),
+  },
   'site:save': {
     summary: 'Saves a site; its secrets go to the keychain and never come back.',
     input: z
@@ -265,17 +350,32 @@ export const operations = {
         name: name40,
         ...connectionFields,
         environment: z.enum(['production', 'staging']).default('production'),
-        destination: z.string().min(1, 'Choose where its backups go.'),
+        /** null: none yet (the command line names a repository per backup). */
+        destination: z.string().min(1, 'Choose where its backups go.').nullable(),
         copyTo: z.string().nullable().default(null),
         copyWhen: z.enum(['after-backup', 'daily']).default('after-backup'),
-        copyAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time is HH:MM (24-hour).').default('04:00'),
+        copyAt: z
+          .string()
+          .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time is HH:MM (24-hour).')
+          .default('04:00'),
         scratchDatabase: z.string().nullable().default(null),
-        database: z.enum(['auto', 'none']).default('auto'),
+        /** Found in wp-config.php, none, or given by hand. */
+        database: z
+          .union([
+            z.enum(['auto', 'none']),
+            z.object({ host: z.string().min(1), port: z.number().int().positive().nullable(), socket: z.string().nullable().default(null), name: z.string().min(1), user: z.string().min(1) }).strict(),
+          ])
+          .default('auto'),
+        /** Kept as saved when not given. */
+        excludes: z.array(z.string()).optional(),
+        wordpressExcludes: z.boolean().optional(),
+        rereadEvery: z.number().int().nonnegative().optional(),
         /** null: the default for its kind (production: files daily 02:00, database every 6 h; staging: none). */
         schedule: scheduleSchema.nullable().default(null),
         retention: retentionSchema.optional(),
         password: z.string().optional(),
         keyPassphrase: z.string().optional(),
+        dbPassword: z.string().optional(),
       })
       .strict(),
     output: z.object({ site: siteInfoSchema }),
@@ -284,6 +384,11 @@ export const operations = {
     summary: 'Forgets a site and its secrets (its snapshots stay in the repository).',
     input: z.object({ name: z.string() }).strict(),
     output: z.object({ removed: z.boolean() }),
+  },
+  'site:acceptDatabaseSettings': {
+    summary: 'Accepts the database wp-config.php names now as the site’s own, after the user checked the change (a saved database password may then go to it).',
+    input: z.object({ name: z.string() }).strict(),
+    output: z.object({ site: siteInfoSchema }),
   },
   'site:test': {
     summary: 'Connects to a saved site: shell, WordPress, database and exclusions.',
@@ -298,7 +403,17 @@ export const operations = {
   },
   'backup:run': {
     summary: "Backs up a saved site into its destination now, as a job; the result holds the snapshot's id.",
-    input: z.object({ site: z.string(), scope: z.enum(['both', 'files', 'database']).default('both') }).strict(),
+    input: z
+      .object({
+        site: z.string(),
+        scope: z.enum(['both', 'files', 'database']).default('both'),
+        /** Another saved destination than the site's own, for this backup. */
+        destination: z.string().optional(),
+        /** The snapshot's time and tags (the command line's --time and --tag). */
+        time: z.iso.datetime({ offset: true }).optional(),
+        tags: z.array(z.string()).default([]),
+      })
+      .strict(),
     output: z.object({ jobId: z.string() }),
   },
   'repo:snapshots': {
@@ -312,7 +427,7 @@ export const operations = {
     output: z.object({ jobId: z.string() }),
   },
   'snapshot:browse': {
-    summary: "One folder of a snapshot (read lazily, one folder at a time).",
+    summary: 'One folder of a snapshot (read lazily, one folder at a time).',
     input: destinationRef.extend({ snapshot: z.string(), path: z.string().default('') }).strict(),
     output: z.object({ entries: z.array(treeEntrySchema) }),
   },
@@ -357,9 +472,17 @@ export const operations = {
     output: z.object({ jobId: z.string().nullable(), folder: z.string().nullable() }),
   },
   'download:start': {
-    summary: 'Downloads a snapshot, some paths or its database as .zip/.tar.gz: a browser link (headless) or a save dialog and a job (desktop).',
+    summary: 'Downloads a snapshot, some paths or its database as .zip/.tar.gz/.tar (or .sql): a browser link (headless), a save dialog and a job (desktop), or a job writing to the file given.',
     input: destinationRef
-      .extend({ snapshot: z.string(), paths: z.array(z.string()).default([]), databaseOnly: z.boolean().default(false), format: z.enum(['zip', 'tar.gz']).default('zip') })
+      .extend({
+        snapshot: z.string(),
+        paths: z.array(z.string()).default([]),
+        databaseOnly: z.boolean().default(false),
+        /** sql: the database dump alone, as it is. */
+        format: z.enum(['zip', 'tar.gz', 'tar', 'sql']).default('zip'),
+        /** Where there is no save dialog (the command line, headless): write it to this full path as a job instead of handing out a link. */
+        file: z.string().nullable().default(null),
+      })
       .strict(),
     output: z.object({ url: z.string().nullable(), jobId: z.string().nullable(), fileName: z.string() }),
   },
@@ -417,6 +540,12 @@ export const events = {
   /** A job was queued, started or resumed. */
   'job:changed': jobSchema,
   'job:finished': jobSchema,
+  /** A line for the user as a job goes ("Resuming …", "Safety snapshot … taken"); it is in the job's log too. */
+  'job:notice': z.object({ id: z.string(), message: z.string() }),
+  /** Another process (the CLI, run-due, a second window's process) changed these parts of the settings: lists shown from them are out of date. */
+  'settings:changed': z.object({ parts: z.array(z.enum(['preferences', 'destinations', 'sites'])) }),
+  /** Another process (the CLI, run-due) recorded runs, jobs or checks in the catalog. */
+  'catalog:changed': z.object({}),
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type Input<N extends OperationName> = z.input<(typeof operations)[N]['input']>;

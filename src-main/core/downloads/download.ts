@@ -108,6 +108,8 @@ async function selectEntries(repo: Repository, snapshot: SnapshotWithId, options
  * from trees that were checked when read (one clean segment each), as for a restore.
  */
 export async function writeDownload(repo: Repository, snapshot: SnapshotWithId, format: DownloadFormat, destination: Writable, options: DownloadOptions = {}): Promise<DownloadResult> {
+  // Storage calls stop retrying once the job is cancelled.
+  repo = repo.withSignal(options.signal);
   const batching = new BatchingSink(destination);
   const sink = { write: (bytes: Buffer) => batching.write(bytes) };
   const entries = await selectEntries(repo, snapshot, options);
@@ -117,7 +119,10 @@ export async function writeDownload(repo: Repository, snapshot: SnapshotWithId, 
   progress.filesTotal = files.length;
   progress.bytesTotal = files.reduce((sum, f) => sum + f.node.size, 0);
   progress.phase = 'downloading';
-  const content = new ContentStream(repo, files.map((f) => f.node));
+  const content = new ContentStream(
+    repo,
+    files.map((f) => f.node),
+  );
   const counted = async function* (path: string, pieces: AsyncIterable<Buffer>) {
     progress.currentPath = path;
     for await (const piece of pieces) {
@@ -132,7 +137,7 @@ export async function writeDownload(repo: Repository, snapshot: SnapshotWithId, 
   };
 
   if (format === 'sql') {
-    if (!options.databaseOnly || files.length !== 1) throw new ApiError('BAD_REQUEST', 'The .sql format is for the database dump alone (--db-only).');
+    if (!options.databaseOnly || files.length !== 1) throw new ApiError('BAD_REQUEST', 'The .sql format is for the database dump alone.', { hint: 'database-only' });
     for await (const piece of counted(files[0]!.path, content.file(files[0]!.node))) await sink.write(piece);
   } else if (format === 'zip') {
     const zip = new ZipWriter((bytes) => sink.write(bytes));
@@ -172,9 +177,13 @@ export async function writeDownload(repo: Repository, snapshot: SnapshotWithId, 
  * Downloads into a file. It is written under a temporary name beside it and renamed when
  * complete, so a failed or cancelled download never leaves a file that looks whole.
  */
-export async function downloadToFile(repo: Repository, snapshot: SnapshotWithId, out: string, options: DownloadOptions & { format?: DownloadFormat } = {}): Promise<DownloadResult & { path: string; archiveBytes: number }> {
-  const format = options.format ?? formatFromFileName(out);
-  if (!format) throw new ApiError('BAD_REQUEST', `Cannot tell the format from ${basename(out)}: name it .zip, .tar.gz, .tar or (with the database alone) .sql.`);
+export async function downloadToFile(
+  repo: Repository,
+  snapshot: SnapshotWithId,
+  out: string,
+  options: DownloadOptions & { format: DownloadFormat },
+): Promise<DownloadResult & { path: string; archiveBytes: number }> {
+  const { format } = options;
   const partial = join(dirname(out), `.${basename(out)}.partial-${randomBytes(4).toString('hex')}`);
   const file = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
   await new Promise<void>((resolve, reject) => file.once('open', () => resolve()).once('error', reject));

@@ -37,7 +37,12 @@ describe('the job queue', () => {
     job('d-now', 'D', 'now');
     await tick();
     expect(started).toEqual(['a1', 'b1']);
-    expect(runner.list().filter((j) => j.status === 'queued').map((j) => j.title)).toEqual(['a2', 'c1', 'd-now']);
+    expect(
+      runner
+        .list()
+        .filter((j) => j.status === 'queued')
+        .map((j) => j.title),
+    ).toEqual(['a2', 'c1', 'd-now']);
     gates.get('b1')!.open();
     await tick();
     // d-now was asked for by the user: it goes ahead of the scheduled c1 (a2 waits for a1: one job per site).
@@ -89,9 +94,22 @@ describe('the job queue', () => {
     // Resumable once a resumer exists for its operation (the app registers them as it starts).
     expect(interrupted!.request).toEqual({ op: 'backup:run', input: { site: 'A', scope: 'both' } });
     const next = after.resume(interrupted!.id);
-    expect(resumedWith).toEqual([[{ site: 'A', scope: 'both' }, interrupted!.id]]);
+    // The saved input is checked with the operation's schema (defaults applied) before it is resumed.
+    expect(resumedWith).toEqual([[{ site: 'A', scope: 'both', tags: [] }, interrupted!.id]]);
     expect((await after.wait(next)).status).toBe('succeeded');
     expect(after.get(interrupted!.id)).toMatchObject({ resumedBy: next, resumable: false });
     expect(() => after.resume(interrupted!.id)).toThrow(/resumed already/);
+  });
+
+  it('refuses to resume a saved request that does not fit its operation any more', async () => {
+    const runner = new JobRunner(new EventBus(), {
+      history: { loadJobs: async () => [], recordJob: async () => {} },
+    });
+    runner.registerResumer('backup:run', () => 'never');
+    const id = runner.start({ kind: 'backup', title: 'Back up A', request: { op: 'backup:run', input: { site: 'A', scope: 'everything' } } as never }, async () => {
+      throw new Error('failed');
+    });
+    await runner.wait(id);
+    expect(() => runner.resume(id)).toThrow(/no longer fits backup:run/);
   });
 });

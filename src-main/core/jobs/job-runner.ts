@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorPayload } from '../contract/errors';
-import type { Job } from '../contract/operations';
+import type { OperationName } from '../contract/names';
+import { operations, type Input, type Job, type ParsedInput } from '../contract/operations';
 import type { Progress } from '../engine/progress';
 import type { EventBus } from '../service/event-bus';
 
@@ -9,12 +10,16 @@ export interface JobContext {
   onProgress: (progress: Progress) => void;
   /** What the job produced, kept on the job for the screen that started it. */
   setResult: (result: Record<string, unknown>) => void;
+  /** A line for the user as the job goes: kept in the job's log and sent as `job:notice`. */
+  notice: (message: string) => void;
 }
 
 /** How to run a job again: an operation and its input (never a secret: those stay in the keychain). */
-export interface JobRequest {
-  op: string;
-  input: Record<string, unknown>;
+export type JobRequest = { [N in OperationName]: { op: N; input: Input<N> & Record<string, unknown> } }[OperationName];
+
+/** A job's request, typed by its operation's own input. */
+export function jobRequest<N extends OperationName>(op: N, input: Input<N>): JobRequest {
+  return { op, input } as JobRequest;
 }
 
 export interface JobSpec {
@@ -42,7 +47,7 @@ export interface JobRunnerOptions {
   onInternalError?: (error: unknown) => void;
 }
 
-type Resumer = (input: Record<string, unknown>, resumedFrom: string) => string;
+type Resumer = (input: unknown, resumedFrom: string) => string;
 
 interface Entry {
   job: Job;
@@ -94,9 +99,17 @@ export class JobRunner {
     return interrupted;
   }
 
-  /** Registers how jobs of one operation are resumed (started again from their saved request). */
-  registerResumer(op: string, resume: Resumer): void {
-    this.#resumers.set(op, resume);
+  /**
+   * Registers how jobs of one operation are resumed (started again from their saved request).
+   * The saved input is checked with the operation's own schema first: a request from an older
+   * version, or edited on disk, is refused rather than run with whatever it holds.
+   */
+  registerResumer<N extends OperationName>(op: N, resume: (input: ParsedInput<N>, resumedFrom: string) => string): void {
+    this.#resumers.set(op, (input, from) => {
+      const parsed = operations[op].input.safeParse(input);
+      if (!parsed.success) throw new ApiError('BAD_REQUEST', `This job's saved request no longer fits ${op}; start it again.`);
+      return resume(parsed.data as ParsedInput<N>, from);
+    });
   }
 
   start(spec: JobSpec, work: (context: JobContext) => Promise<void>): string {
@@ -146,12 +159,16 @@ export class JobRunner {
           setResult: (result) => {
             job.result = result;
           },
+          notice: (message) => {
+            job.log.push({ time: new Date().toISOString(), message });
+            this.events.emit({ name: 'job:notice', payload: { id, message } });
+          },
         });
         job.status = controller.signal.aborted ? 'cancelled' : 'succeeded';
       } catch (error) {
         job.status = controller.signal.aborted || (error instanceof ApiError && error.code === 'CANCELLED') ? 'cancelled' : 'failed';
-        if (!(error instanceof ApiError)) this.options.onInternalError?.(error);
-        job.error = error instanceof ApiError ? error.toPayload() : errorPayloadOf(error);
+        job.error = toErrorPayload(error);
+        if (job.error.code === 'INTERNAL') this.options.onInternalError?.(error);
       } finally {
         this.#finish(job);
         this.#pump();
@@ -232,9 +249,7 @@ export class JobRunner {
     const entries = [...this.#jobs.values()];
     let running = entries.filter((e) => e.job.status === 'running').length;
     const busySites = new Set(entries.filter((e) => e.job.status === 'running' && e.job.site).map((e) => e.job.site));
-    const waiting = entries
-      .filter((e) => e.job.status === 'queued' && e.order >= 0)
-      .sort((a, b) => rank(a) - rank(b) || a.order - b.order);
+    const waiting = entries.filter((e) => e.job.status === 'queued' && e.order >= 0).sort((a, b) => rank(a) - rank(b) || a.order - b.order);
     for (const entry of waiting) {
       if (running >= limit) break;
       if (entry.job.site && busySites.has(entry.job.site)) continue;
@@ -255,12 +270,4 @@ export class JobRunner {
 
 function rank(entry: Entry): number {
   return entry.spec.priority === 'scheduled' ? 1 : 0;
-}
-
-/** Backend and engine errors carry a code and a message written for people; others are hidden. */
-function errorPayloadOf(error: unknown): { code: string; message: string } {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return { code, message: (error as Error).message };
-  if (error instanceof Error && error.name === 'IntegrityError') return { code: 'INTEGRITY', message: error.message };
-  return toErrorPayload(error);
 }

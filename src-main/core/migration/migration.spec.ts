@@ -33,13 +33,13 @@ describe('serialized-safe replace', () => {
 
 describe('SQL literal rewriting', () => {
   it('round-trips MySQL escapes', () => {
-    const value = "it's \"x\"\n\\ \0 \x1a";
+    const value = 'it\'s "x"\n\\ \0 \x1a';
     expect(unescapeSqlString(escapeSqlString(value), "'")).toBe(value);
     expect(unescapeSqlString("a''b\\%", "'")).toBe("a'b\\%");
   });
 
   const dump = [
-    '-- MySQL dump; it\'s a comment with https://old.example',
+    "-- MySQL dump; it's a comment with https://old.example",
     "INSERT INTO `wp_options` VALUES (1,'siteurl','https://old.example','yes'),(2,'widget','" +
       escapeSqlString(`a:1:{s:3:"url";${ser("https://old.example/it's")}}`) +
       "','yes'),(3,'x','untouched \\'quote\\'','no');",

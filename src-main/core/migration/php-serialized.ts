@@ -76,7 +76,7 @@ function rewriteValue(s: string, pos: number, replacements: readonly Replacement
     }
     case 'a':
     case 'O': {
-      let header = '';
+      let header: string;
       let at = pos + 1;
       if (type === 'O') {
         const [length, afterLength] = number(expect(':', at), /[0-9]+/y);

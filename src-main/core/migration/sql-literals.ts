@@ -31,6 +31,7 @@ export function unescapeSqlString(raw: string, quote: string): string {
 
 /** Escapes as mysqldump does (mysql_real_escape_string). */
 export function escapeSqlString(value: string): string {
+  // eslint-disable-next-line no-control-regex -- NUL and Ctrl-Z are two of the characters MySQL escapes
   return value.replace(/[\0\n\r\\'"\x1a]/g, (c) => ({ '\0': '\\0', '\n': '\\n', '\r': '\\r', '\\': '\\\\', "'": "\\'", '"': '\\"', '\x1a': '\\Z' })[c]!);
 }
 

@@ -29,9 +29,7 @@ export function keychainBackendName(platform: NodeJS.Platform = process.platform
 
 function unavailableProblem(platform: NodeJS.Platform, reason: string): string {
   const fix =
-    platform === 'linux'
-      ? 'SiteVault needs a running, unlocked Secret Service (GNOME Keyring or KWallet) on the session bus.'
-      : 'Check that the system keychain is unlocked and that SiteVault may use it.';
+    platform === 'linux' ? 'SiteVault needs a running, unlocked Secret Service (GNOME Keyring or KWallet) on the session bus.' : 'Check that the system keychain is unlocked and that SiteVault may use it.';
   return `${fix} The keychain said: ${reason}`;
 }
 

@@ -11,12 +11,7 @@ export function isOperationName(value: unknown): value is OperationName {
  * validates the input against the contract, runs the handler and wraps the outcome.
  * Errors become `{code, message}`; nothing else about them leaves the process.
  */
-export async function dispatch(
-  handlers: ServiceHandlers,
-  name: unknown,
-  rawInput: unknown,
-  onInternalError: (error: unknown) => void = () => {},
-): Promise<Envelope<unknown>> {
+export async function dispatch(handlers: ServiceHandlers, name: unknown, rawInput: unknown, onInternalError: (error: unknown) => void = () => {}): Promise<Envelope<unknown>> {
   if (!isOperationName(name)) {
     return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown operation: ${String(name).slice(0, 80)}` } };
   }

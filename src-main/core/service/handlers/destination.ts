@@ -1,0 +1,86 @@
+import { DEFAULT_CONNECTION } from '../../backends/connection';
+import { parseStorageLocation } from '../../backends/location';
+import { S3Backend } from '../../backends/s3-backend';
+import { ApiError } from '../../contract/errors';
+import { Repository } from '../../engine/repository';
+import type { Destination } from '../../settings/settings-store';
+import type { HandlersOf, ServiceContext } from '../context';
+
+/** What a screen may know about a destination: its settings, and which secrets are stored (never them). */
+async function destinationInfo(ctx: ServiceContext, d: Destination) {
+  return {
+    name: d.name,
+    url: d.url,
+    s3: d.s3,
+    hostKey: d.hostKey,
+    tlsFingerprint: d.tlsFingerprint,
+    timeoutSeconds: d.timeoutSeconds,
+    maxRetries: d.maxRetries,
+    maxConnections: d.maxConnections,
+    passive: d.passive,
+    hasPassword: await ctx.destinations.has(d.name, 'password'),
+    hasPassphrase: await ctx.destinations.has(d.name, 'passphrase'),
+  };
+}
+
+/** Saved destinations: list, save (creating the repository), remove, change the passphrase. */
+export function destinationHandlers(ctx: ServiceContext): HandlersOf<'destination'> {
+  return {
+    async 'destination:list'() {
+      return { destinations: await Promise.all(ctx.destinations.list().map((d) => destinationInfo(ctx, d))) };
+    },
+
+    async 'destination:save'({ name, url, password, passphrase, keyPassphrase, create, ...settings }) {
+      const existing = ctx.destinations.find(name);
+      await ctx.destinations.save({ ...existing, name, url, ...settings }, { password, passphrase, keyPassphrase });
+      let created = false;
+      const opened = create ? await ctx.destinations.open(name) : null;
+      if (opened)
+        try {
+          if (!(await Repository.exists(opened.backend))) {
+            if (!opened.passphrase) throw new ApiError('BAD_REQUEST', 'A new repository needs a passphrase.');
+            await Repository.init(opened.backend, opened.passphrase);
+            created = true;
+          } else if (opened.passphrase) {
+            await Repository.open(opened.backend, opened.passphrase, { loadIndex: false });
+          }
+        } finally {
+          await opened.backend.close();
+        }
+      return { created, destination: await destinationInfo(ctx, ctx.destinations.find(name)!) };
+    },
+
+    async 'destination:remove'({ name }) {
+      await ctx.destinations.remove(name);
+      return { removed: true };
+    },
+
+    async 'destination:test'({ url, s3, password, caFile, timeoutSeconds }) {
+      const location = parseStorageLocation(url, s3);
+      if (location.kind !== 's3') throw new ApiError('BAD_REQUEST', 'Only an s3:// destination is tested with its keys.');
+      // One attempt per request and no retries: the user is waiting for an answer.
+      const backend = new S3Backend(location, { password, caFile: caFile ?? undefined }, { ...DEFAULT_CONNECTION, timeoutSeconds }, { requestAttempts: 1 });
+      try {
+        return { location: backend.properties.location, repository: await Repository.exists(backend) };
+      } finally {
+        await backend.close();
+      }
+    },
+
+    async 'destination:changePassphrase'({ name, current, next }) {
+      const { backend } = await ctx.destinations.open(name);
+      try {
+        const repo = await Repository.open(backend, current, { loadIndex: false }).catch((error: unknown) => {
+          throw error instanceof ApiError && error.code === 'AUTH_FAILED' ? new ApiError('AUTH_FAILED', 'The current passphrase is not right; nothing was changed.') : error;
+        });
+        // New key first, then the keychain, then the old key: a failure on the way leaves a working passphrase.
+        const keyId = await repo.addKey(next);
+        await ctx.destinations.save(ctx.destinations.find(name)!, { passphrase: next });
+        await backend.delete(`keys/${repo.keyId}`);
+        return { keyId };
+      } finally {
+        await backend.close();
+      }
+    },
+  };
+}
