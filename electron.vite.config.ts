@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { devCspPlugin } from './scripts/dev-csp-plugin';
 
 // This project does not use electron-vite's default src/main, src/preload, src/renderer
 // layout, so every entry is named here.
@@ -35,7 +36,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'src-renderer'),
-    plugins: [svelte({ configFile: resolve(root, 'svelte.config.js') })],
+    plugins: [svelte({ configFile: resolve(root, 'svelte.config.js') }), devCspPlugin()],
     build: {
       outDir: resolve(root, 'out/renderer'),
       rolldownOptions: {

@@ -1,18 +1,28 @@
-import { app, Menu, Notification, nativeImage, powerSaveBlocker, Tray } from 'electron';
+import { app, Menu, Notification, nativeImage, powerSaveBlocker, Tray, type MenuItemConstructorOptions } from 'electron';
 import { join } from 'node:path';
-import { Catalog } from '../core/automation/catalog';
 import type { Core } from '../core/open-core';
 import { ActivityCounter, alertForJob, staleSites, type Alert } from '../core/alerts/desktop-alerts';
+import { autostartEnabled, autostartFile, launchCommand, setAutostart } from './linux-autostart';
+import { MissedAlerts, missedAlertsMenu } from './missed-alerts';
+import { trayIconFile } from './tray-icon';
 
 const STALE_CHECK_EVERY_MS = 6 * 60 * 60 * 1000;
 
-function notify(alert: Alert): void {
-  if (Notification.isSupported()) new Notification({ title: alert.title, body: alert.body }).show();
+function resourcesDir(): string {
+  return app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'resources');
 }
 
-function iconPath(): string {
-  return app.isPackaged ? join(process.resourcesPath, 'icon.png') : join(app.getAppPath(), 'resources', 'icon.png');
-}
+/** "Start at login": Electron's login items on macOS and Windows, an XDG autostart entry on Linux. */
+const loginItem =
+  process.platform === 'linux'
+    ? {
+        get: () => autostartEnabled(autostartFile()),
+        set: (on: boolean) => setAutostart(autostartFile(), on, launchCommand({ isPackaged: app.isPackaged, execPath: process.execPath, appPath: app.getAppPath(), appImage: process.env['APPIMAGE'] })),
+      }
+    : {
+        get: () => app.getLoginItemSettings().openAtLogin,
+        set: (on: boolean) => app.setLoginItemSettings({ openAtLogin: on }),
+      };
 
 /**
  * The desktop side of the app: a tray icon with the status and "Back up all now" (the app
@@ -30,22 +40,59 @@ export function startDesktopIntegration(core: Core, showWindow: () => void): { t
     refresh();
   });
 
-  const tray = new Tray(nativeImage.createFromPath(iconPath()).resize({ width: 18, height: 18 }));
+  const tray = new Tray(nativeImage.createFromPath(trayIconFile(process.platform, resourcesDir())));
   tray.setToolTip('SiteVault');
   tray.on('click', showWindow);
+
+  const missed = new MissedAlerts(() => refresh());
+  // Kept referenced until the system is done with them, or their events would be lost.
+  const shown = new Set<Notification>();
+  function notify(alert: Alert): void {
+    if (!Notification.isSupported()) {
+      missed.add(alert);
+      return;
+    }
+    const notification = new Notification({ title: alert.title, body: alert.body });
+    shown.add(notification);
+    notification.on('click', () => showWindow());
+    notification.on('close', () => shown.delete(notification));
+    notification.on('failed', (_event, error) => {
+      shown.delete(notification);
+      console.error('notification not shown:', error);
+      missed.add(alert);
+    });
+    notification.show();
+  }
+
+  function openMissed(): void {
+    missed.clear();
+    showWindow();
+  }
 
   async function backUpAll(): Promise<void> {
     const { sites } = await core.handlers['site:list']({});
     for (const site of sites.filter((s) => s.destination)) {
-      await core.handlers['backup:run']({ site: site.name, scope: 'both' }).catch((error: unknown) => notify({ title: `Cannot back up ${site.name}`, body: error instanceof Error ? error.message : String(error) }));
+      await core.handlers['backup:run']({ site: site.name, scope: 'both', tags: [] }).catch((error: unknown) =>
+        notify({ title: `Cannot back up ${site.name}`, body: error instanceof Error ? error.message : String(error) }),
+      );
     }
   }
 
   function refresh(): void {
     const status = activity.count > 0 ? `${activity.count} job${activity.count === 1 ? '' : 's'} running` : 'Idle';
-    tray.setToolTip(`SiteVault: ${status}`);
+    const unseen = missed.list.length;
+    tray.setToolTip(`SiteVault: ${status}${unseen ? `, ${unseen} alert${unseen === 1 ? '' : 's'}` : ''}`);
+    if (process.platform === 'darwin') {
+      tray.setTitle(unseen ? String(unseen) : '');
+      app.dock?.setBadge(unseen ? String(unseen) : '');
+    }
+    const alertItems = missedAlertsMenu(missed.list).map(({ action, ...item }): MenuItemConstructorOptions => ({
+      ...item,
+      ...(action === 'open' ? { click: openMissed } : action === 'dismiss' ? { click: () => missed.clear() } : {}),
+    }));
     tray.setContextMenu(
       Menu.buildFromTemplate([
+        ...alertItems,
         { label: status, enabled: false },
         { type: 'separator' },
         { label: 'Open SiteVault', click: showWindow },
@@ -54,8 +101,15 @@ export function startDesktopIntegration(core: Core, showWindow: () => void): { t
         {
           label: 'Start at login',
           type: 'checkbox',
-          checked: app.getLoginItemSettings().openAtLogin,
-          click: (item) => app.setLoginItemSettings({ openAtLogin: item.checked }),
+          checked: loginItem.get(),
+          click: (item) => {
+            try {
+              loginItem.set(item.checked);
+            } catch (error) {
+              notify({ title: 'Start at login was not changed', body: error instanceof Error ? error.message : String(error) });
+            }
+            refresh();
+          },
         },
         { label: 'Quit', click: () => app.quit() },
       ]),
@@ -73,9 +127,12 @@ export function startDesktopIntegration(core: Core, showWindow: () => void): { t
 
   const cutShort = core.interruptedAtStart.filter((job) => job.resumable);
   if (cutShort.length > 0) {
-    notify({ title: `${cutShort.length} job${cutShort.length > 1 ? 's were' : ' was'} interrupted`, body: `${cutShort.map((j) => j.title).join(', ')}: SiteVault stopped while ${cutShort.length > 1 ? 'they' : 'it'} ran. Resume from Activity.` });
+    notify({
+      title: `${cutShort.length} job${cutShort.length > 1 ? 's were' : ' was'} interrupted`,
+      body: `${cutShort.map((j) => j.title).join(', ')}: SiteVault stopped while ${cutShort.length > 1 ? 'they' : 'it'} ran. Resume from Activity.`,
+    });
   }
-  const catalog = new Catalog(core.dataDir);
+  const catalog = core.catalog;
   const checkStale = () =>
     void catalog
       .read()

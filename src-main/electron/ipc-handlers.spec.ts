@@ -46,7 +46,11 @@ describe('IPC wrapper', () => {
   beforeEach(() => {
     registered.clear();
     vi.mocked(handlers['app:info']).mockClear();
-    registerServiceHandlers(handlers, senderIsWindow(() => 7, RENDERER), () => {});
+    registerServiceHandlers(
+      handlers,
+      senderIsWindow(() => 7, RENDERER),
+      () => {},
+    );
   });
 
   it('registers exactly one handler per contract operation', () => {

@@ -3,6 +3,9 @@ import type { Envelope } from '../core/contract/errors';
 import { operationNames } from '../core/contract/names';
 import type { ServiceHandlers } from '../core/contract/operations';
 import { dispatch } from '../core/service/dispatch';
+import { urlBelongsToRenderer } from './renderer-location';
+
+export { urlBelongsToRenderer } from './renderer-location';
 
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
 
@@ -11,11 +14,7 @@ export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
  * that the call comes from our own window before the arguments are validated and the
  * handler runs. Results and errors cross as envelopes (`{ok, result}` / `{ok, error}`).
  */
-export function registerServiceHandlers(
-  handlers: ServiceHandlers,
-  isTrustedSender: SenderCheck,
-  onInternalError: (error: unknown) => void,
-): () => void {
+export function registerServiceHandlers(handlers: ServiceHandlers, isTrustedSender: SenderCheck, onInternalError: (error: unknown) => void): () => void {
   for (const name of operationNames) {
     ipcMain.handle(name, async (event, input: unknown): Promise<Envelope<unknown>> => {
       if (!isTrustedSender(event)) {
@@ -37,15 +36,4 @@ export function senderIsWindow(webContentsId: () => number | undefined, renderer
     if (event.sender.id !== webContentsId()) return false;
     return urlBelongsToRenderer(frame.url, rendererUrl);
   };
-}
-
-export function urlBelongsToRenderer(url: string, rendererUrl: string): boolean {
-  try {
-    const actual = new URL(url);
-    const expected = new URL(rendererUrl);
-    if (expected.protocol === 'file:') return actual.protocol === 'file:' && actual.pathname === expected.pathname;
-    return actual.origin === expected.origin;
-  } catch {
-    return false;
-  }
 }

@@ -3,17 +3,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT_CHANNEL } from '../core/contract/names';
 import { openCore } from '../core/open-core';
+import { APP_USER_MODEL_ID } from './app-identity';
 import { startDesktopIntegration } from './desktop';
 import { startScheduler } from '../core/automation/scheduler';
 import { registerServiceHandlers, senderIsWindow } from './ipc-handlers';
+import { MainWindowKeeper } from './main-window-keeper';
+import { rendererUrl } from './renderer-location';
 import { applySecurityRestrictions, secureWebPreferences } from './security';
+import { runStartup } from './startup';
 
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
 const rendererFile = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
-const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
-const rendererUrl = devServerUrl ?? new URL(`file://${rendererFile}`).href;
-
-let mainWindow: BrowserWindow | null = null;
+const devServerUrl = (!app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined) ?? null;
 
 function createMainWindow(): BrowserWindow {
   const window = new BrowserWindow({
@@ -26,68 +27,64 @@ function createMainWindow(): BrowserWindow {
     webPreferences: secureWebPreferences(preloadPath),
   });
   window.once('ready-to-show', () => window.show());
-  window.on('closed', () => {
-    mainWindow = null;
-  });
+  window.on('closed', () => mainWindow.closed());
   if (devServerUrl) void window.loadURL(devServerUrl);
   else void window.loadFile(rendererFile);
   return window;
 }
 
-function focusMainWindow(): void {
-  if (!mainWindow) {
-    mainWindow = createMainWindow();
-    return;
-  }
-  if (mainWindow.isMinimized()) mainWindow.restore();
-  mainWindow.focus();
-}
+const mainWindow = new MainWindowKeeper(createMainWindow);
 
 async function start(): Promise<void> {
-  applySecurityRestrictions();
-  let core;
-  try {
-    core = await openCore({
-      shell: 'electron',
-      electronVersion: process.versions.electron ?? null,
-      schedulerActive: true,
-      keepJobHistory: true,
-      // The save location is chosen here, in main, never sent from the renderer.
-      chooseSavePath: async (suggestedName) => {
-        const options = { title: 'Save the download', defaultPath: join(app.getPath('downloads'), suggestedName) };
-        const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
-        return result.canceled || !result.filePath ? null : result.filePath;
-      },
-      chooseFolder: async () => {
-        const options = { title: 'Restore into this folder', properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
-        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
-        return result.canceled ? null : (result.filePaths[0] ?? null);
-      },
-    });
-  } catch (error) {
-    dialog.showErrorBox('SiteVault cannot start', error instanceof Error ? error.message : String(error));
-    app.exit(1);
-    return;
-  }
+  applySecurityRestrictions(devServerUrl);
+  const core = await openCore({
+    shell: 'electron',
+    electronVersion: process.versions.electron ?? null,
+    schedulerActive: true,
+    keepJobHistory: true,
+    watchSettings: true,
+    // The save location is chosen here, in main, never sent from the renderer.
+    chooseSavePath: async (suggestedName) => {
+      const options = { title: 'Save the download', defaultPath: join(app.getPath('downloads'), suggestedName) };
+      const window = mainWindow.window;
+      const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
+      return result.canceled || !result.filePath ? null : result.filePath;
+    },
+    chooseFolder: async () => {
+      const options = { title: 'Restore into this folder', properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
+      const window = mainWindow.window;
+      const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+  });
   registerServiceHandlers(
     core.handlers,
-    senderIsWindow(() => mainWindow?.webContents.id, rendererUrl),
+    senderIsWindow(() => mainWindow.window?.webContents.id, rendererUrl(rendererFile, devServerUrl)),
     (error) => console.error('internal error:', error),
   );
-  core.events.subscribe((event) => mainWindow?.webContents.send(EVENT_CHANNEL, event));
-  startDesktopIntegration(core, focusMainWindow);
+  core.events.subscribe((event) => mainWindow.window?.webContents.send(EVENT_CHANNEL, event));
+  startDesktopIntegration(core, () => mainWindow.show());
   const scheduler = startScheduler(core, { onError: (error) => console.error('scheduler:', error) });
   // What the sleep made the machine miss runs once it is awake, given the network a moment to come back.
   powerMonitor.on('resume', () => scheduler.checkSoon(20_000));
-  mainWindow = createMainWindow();
-  app.on('activate', focusMainWindow);
+  mainWindow.started();
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', focusMainWindow);
+  // Windows shows notifications only for an app whose id matches its Start menu shortcut.
+  if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
+  // A second instance, or a Dock click, during start-up creates nothing: the window is on its way.
+  app.on('second-instance', () => mainWindow.show());
+  app.on('activate', () => mainWindow.show());
   // Closing the window keeps SiteVault in the tray, where jobs go on; "Quit" in the tray ends it.
   app.on('window-all-closed', () => {});
-  void app.whenReady().then(start);
+  void app.whenReady().then(() =>
+    runStartup(start, (message, error) => {
+      console.error('SiteVault cannot start:', error);
+      dialog.showErrorBox('SiteVault cannot start', message);
+      app.exit(1);
+    }),
+  );
 }

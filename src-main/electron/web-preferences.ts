@@ -1,10 +1,7 @@
 import type { BrowserWindowConstructorOptions } from 'electron';
 
 /** The only external sites a link may open (in the user's browser, never in the app). */
-export const EXTERNAL_LINK_ALLOWLIST: readonly string[] = [
-  'https://wordpress.org',
-  'https://developer.wordpress.org',
-];
+export const EXTERNAL_LINK_ALLOWLIST: readonly string[] = ['https://wordpress.org', 'https://developer.wordpress.org'];
 
 export function isAllowedExternalUrl(url: string): boolean {
   try {

@@ -166,12 +166,12 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     const work = isDownload
       ? handleDownload(request, response, pathname.slice('/api/download/'.length))
       : pathname.startsWith('/api/call/')
-      ? handleCall(request, response, pathname.slice('/api/call/'.length))
-      : pathname === '/api/events'
-        ? Promise.resolve(handleEvents(request, response))
-        : isApi
-          ? Promise.resolve(refuse(response, 404, { code: 'NOT_FOUND', message: 'Unknown API path.' }))
-          : handleStatic(request, response, pathname);
+        ? handleCall(request, response, pathname.slice('/api/call/'.length))
+        : pathname === '/api/events'
+          ? Promise.resolve(handleEvents(request, response))
+          : isApi
+            ? Promise.resolve(refuse(response, 404, { code: 'NOT_FOUND', message: 'Unknown API path.' }))
+            : handleStatic(request, response, pathname);
     work.catch((error: unknown) => {
       options.onInternalError?.(error);
       if (!response.headersSent) refuse(response, 500, { code: 'INTERNAL', message: 'Internal error.' });

@@ -11,7 +11,7 @@ export function createClient(transport: Transport): ClientApi {
   for (const name of operationNames) {
     client[methodNameOf(name)] = async (input: unknown) => {
       const envelope = await transport.call(name, input ?? {});
-      if (!envelope.ok) throw new ApiError(envelope.error.code, envelope.error.message);
+      if (!envelope.ok) throw new ApiError(envelope.error.code, envelope.error.message, { hint: envelope.error.hint });
       return envelope.result;
     };
   }
@@ -21,8 +21,6 @@ export function createClient(transport: Transport): ClientApi {
 
 /** In Electron the preload provides the bridge; in a browser the headless server does. */
 export function connect(): { api: ClientApi; transport: Transport['kind'] } {
-  const transport = window.sitevault
-    ? bridgeTransport(window.sitevault)
-    : httpTransport(takeAccessToken(window.location, window.history, window.sessionStorage));
+  const transport = window.sitevault ? bridgeTransport(window.sitevault) : httpTransport(takeAccessToken(window.location, window.history, window.sessionStorage));
   return { api: createClient(transport), transport: transport.kind };
 }

@@ -49,6 +49,34 @@ async function readEventStream(body: ReadableStream<Uint8Array>, deliver: (event
 
 export function httpTransport(token: string | null, fetchImpl: typeof fetch = fetch.bind(globalThis)): Transport {
   const headers = (): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {});
+  const listeners = new Set<EventListener>();
+  let stream: AbortController | null = null;
+  const deliver = (event: ServiceEvent) => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // One broken subscriber must not stop delivery to the others.
+      }
+    }
+  };
+
+  function openStream(): AbortController {
+    const controller = new AbortController();
+    const connect = async (attempt: number): Promise<void> => {
+      try {
+        const response = await fetchImpl('/api/events', { headers: headers(), signal: controller.signal });
+        if (response.ok && response.body) await readEventStream(response.body, deliver);
+      } catch {
+        // Dropped or refused: retried below unless we were asked to stop.
+      }
+      if (controller.signal.aborted) return;
+      const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      setTimeout(() => void connect(attempt + 1), delay);
+    };
+    void connect(0);
+    return controller;
+  }
 
   return {
     kind: 'http',
@@ -65,21 +93,18 @@ export function httpTransport(token: string | null, fetchImpl: typeof fetch = fe
       }
       return (await response.json()) as Envelope<unknown>;
     },
+    // One event stream for every subscriber: a browser keeps only six connections per server,
+    // and each open stream holds one of them.
     subscribe(listener: EventListener): () => void {
-      const controller = new AbortController();
-      const connect = async (attempt: number): Promise<void> => {
-        try {
-          const response = await fetchImpl('/api/events', { headers: headers(), signal: controller.signal });
-          if (response.ok && response.body) await readEventStream(response.body, listener);
-        } catch {
-          // Dropped or refused: retried below unless we were asked to stop.
+      listeners.add(listener);
+      if (!stream) stream = openStream();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && stream) {
+          stream.abort();
+          stream = null;
         }
-        if (controller.signal.aborted) return;
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-        setTimeout(() => void connect(attempt + 1), delay);
       };
-      void connect(0);
-      return () => controller.abort();
     },
   };
 }
