@@ -10,6 +10,8 @@ export default defineConfig({
           include: ['src-main/**/*.spec.ts', 'src-renderer/**/*.spec.ts', 'tests/unit/**/*.spec.ts'],
           exclude: ['src-renderer/**/*.component.spec.ts'],
           environment: 'node',
+          // A few specs chunk 16 MiB or load electron-builder's schema: seconds on a busy 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
-// `npm test`: builds the app, then runs unit and integration tests (vitest, against the real
-// servers the harness starts) and end-to-end tests (Playwright in Debian's Chromium), and
-// ends with one line counting every test: `N passed, N failed`.
+// `npm test`: installs the Debian packages the test servers need (on Debian or Ubuntu as root;
+// elsewhere it says what to run and stops), type-checks, lints, builds the app, then runs unit and
+// integration tests (vitest, against the real servers the harness starts) and end-to-end
+// tests (Playwright in Debian's Chromium), and ends with one line counting every test:
+// `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { ensureDebianPackages } from './system-packages.mjs';
+
+if (!ensureDebianPackages()) process.exit(1);
 
 const results = 'test-results';
 mkdirSync(results, { recursive: true });
-const env = { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1', ELECTRON_SKIP_BINARY_DOWNLOAD: '1' };
+const env = process.env;
 
 function step(title, command, args) {
   process.stdout.write(`\n=== ${title} ===\n`);
@@ -28,15 +33,21 @@ function readJson(path) {
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
 
+if (step('type-check', 'npm', ['run', 'typecheck']) !== 0) {
+  failures.push('type-check');
+  totals.failed += 1;
+}
+if (step('lint (ESLint, Prettier)', 'npm', ['run', 'lint']) !== 0) {
+  failures.push('lint');
+  totals.failed += 1;
+}
 if (step('build', 'npx', ['electron-vite', 'build']) !== 0) {
   failures.push('build');
   totals.failed += 1;
 } else {
   const vitestJson = `${results}/vitest.json`;
   rmSync(vitestJson, { force: true });
-  const vitestCode = step('unit + integration (vitest)', 'npx', [
-    'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
-  ]);
+  const vitestCode = step('unit + integration (vitest)', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
   const vitest = readJson(vitestJson);
   if (vitest) {
     totals.passed += vitest.numPassedTests;

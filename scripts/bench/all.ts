@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { mb, rowsTable, table, type Row } from './measure';
 
 const root = process.env['BENCH_DIR'] ?? '/tmp/sitevault-bench-all';
-const SCRIPTS = ['engine', 'sites', 'restore', 'latency', 'growth'] as const;
+const SCRIPTS = ['engine', 'sites', 'restore', 'latency', 's3', 'growth'] as const;
 const only = process.env['BENCH_ONLY']?.split(',') ?? SCRIPTS;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   await mkdir(root, { recursive: true });
   const rows: Row[] = [];
   let growth: Growth | null = null;
+  let s3Requests: string | null = null;
   const started = Date.now();
   for (const name of SCRIPTS.filter((s) => only.includes(s))) {
     const dir = join(root, name);
@@ -36,8 +37,14 @@ async function main(): Promise<void> {
     if (result.status !== 0) throw new Error(`bench ${name} failed (exit ${result.status ?? result.signal})`);
     if (name === 'growth') growth = JSON.parse(await readFile(join(dir, 'growth.json'), 'utf8')) as Growth;
     else rows.push(...(JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')) as Row[]));
+    if (name === 's3') s3Requests = (await readFile(join(dir, 's3-requests.md'), 'utf8')).trim();
   }
-  const parts = [`SiteVault benchmarks, ${new Date().toISOString().slice(0, 10)}, BENCH_SCALE ${process.env['BENCH_SCALE'] ?? 1}, ${((Date.now() - started) / 60000).toFixed(1)} min in all.`, '', rowsTable(rows)];
+  const parts = [
+    `SiteVault benchmarks, ${new Date().toISOString().slice(0, 10)}, BENCH_SCALE ${process.env['BENCH_SCALE'] ?? 1}, ${((Date.now() - started) / 60000).toFixed(1)} min in all.`,
+    '',
+    rowsTable(rows),
+  ];
+  if (s3Requests) parts.push('', s3Requests);
   if (growth) {
     const g = growth;
     parts.push(

@@ -38,14 +38,39 @@ async function main(): Promise<void> {
     console.log(`${label}: SiteVault ${ours.seconds.toFixed(2)} s, restic ${theirs.seconds.toFixed(2)} s`);
   };
 
-  await both('first backup', siteMB, () => sv('backup', '--repo', svRepo, '--source', site.root, '--site', 'bench'), () => restic('backup', '--repo', resticRepo, site.root));
+  await both(
+    'first backup',
+    siteMB,
+    () => sv('backup', '--repo', svRepo, '--source', site.root, '--site', 'bench'),
+    () => restic('backup', '--repo', resticRepo, site.root),
+  );
   const svSizeFull = await folderBytes(svRepo);
   const resticSizeFull = await folderBytes(resticRepo);
-  await both('no-change backup', siteMB, () => sv('backup', '--repo', svRepo, '--source', site.root, '--site', 'bench'), () => restic('backup', '--repo', resticRepo, site.root));
+  await both(
+    'no-change backup',
+    siteMB,
+    () => sv('backup', '--repo', svRepo, '--source', site.root, '--site', 'bench'),
+    () => restic('backup', '--repo', resticRepo, site.root),
+  );
   const changed = await editOnePercent({ site, diskPath: site.root }, 0);
-  await both('backup after 1% change', mb(changed), () => sv('backup', '--repo', svRepo, '--source', site.root, '--site', 'bench'), () => restic('backup', '--repo', resticRepo, site.root));
-  await both('restore', siteMB, () => sv('restore', '--repo', svRepo, 'latest', '--target', join(dir, 'sv-out')), () => restic('restore', '--repo', resticRepo, 'latest', '--target', join(dir, 'restic-out')));
-  await both('check --read-data', mb(svSizeFull), () => sv('check', '--repo', svRepo, '--read-data'), () => restic('check', '--repo', resticRepo, '--read-data'));
+  await both(
+    'backup after 1% change',
+    mb(changed),
+    () => sv('backup', '--repo', svRepo, '--source', site.root, '--site', 'bench'),
+    () => restic('backup', '--repo', resticRepo, site.root),
+  );
+  await both(
+    'restore',
+    siteMB,
+    () => sv('restore', '--repo', svRepo, 'latest', '--target', join(dir, 'sv-out')),
+    () => restic('restore', '--repo', resticRepo, 'latest', '--target', join(dir, 'restic-out')),
+  );
+  await both(
+    'check --read-data',
+    mb(svSizeFull),
+    () => sv('check', '--repo', svRepo, '--read-data'),
+    () => restic('check', '--repo', resticRepo, '--read-data'),
+  );
 
   // Dedup of database dumps: a ~200 MB SQL dump, then the same with 1% of its lines changed.
   const dumpDir = join(dir, 'dump');
@@ -126,7 +151,14 @@ async function main(): Promise<void> {
   await writeFile(join(dir, 'engine-results.md'), `${out}\n`);
   const files = site.files.length;
   await saveRows(dir, 'engine', [
-    ...rows.map(([label, ours, theirs, dataMB]): Row => ({ scenario: `local: ${label}`, ours, theirs, baseline: `restic ${label.split(' ')[0] === 'check' ? 'check --read-data' : label.includes('restore') ? 'restore' : 'backup'}`, bytes: dataMB * 1e6, files })),
+    ...rows.map(([label, ours, theirs, dataMB]): Row => ({
+      scenario: `local: ${label}`,
+      ours,
+      theirs,
+      baseline: `restic ${label.split(' ')[0] === 'check' ? 'check --read-data' : label.includes('restore') ? 'restore' : 'backup'}`,
+      bytes: dataMB * 1e6,
+      files,
+    })),
   ]);
 }
 

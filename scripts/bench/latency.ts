@@ -48,17 +48,36 @@ async function main(): Promise<void> {
       await writeFile(batch, `get -R ${sftpSite.remotePath} ${sftpTarget}\n`);
       const opensshSftp = await measure(
         'sshpass',
-        ['-e', 'sftp', '-oBatchMode=no', '-P', String(sshProxy.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'PubkeyAuthentication=no', '-b', batch, `${sshd.sftp.username}@127.0.0.1`],
+        [
+          '-e',
+          'sftp',
+          '-oBatchMode=no',
+          '-P',
+          String(sshProxy.port),
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'PubkeyAuthentication=no',
+          '-b',
+          batch,
+          `${sshd.sftp.username}@127.0.0.1`,
+        ],
         { ...process.env, SSHPASS: sshd.sftp.password },
       );
       const ours = await backup('sftp', `sftp://${sshd.sftp.username}@127.0.0.1:${sshProxy.port}${sftpSite.remotePath}`, sshd.sftp.password, ['--source-host-key', sshd.hostKeyFingerprint]);
       rows.push({ scenario: `SFTP-only, ${2 * ONE_WAY_MS} ms RTT: full backup`, ours, theirs: opensshSftp, baseline: 'OpenSSH sftp get -R', bytes, files });
 
-      const lftp = await measure('lftp', ['-c', `set ftp:ssl-allow false; open --env-password -u ${ftpd.username} -p ${ftpProxy.port} 127.0.0.1; mirror --parallel=4 ${ftpSite.remotePath} ${join(dir, 'lftp-copy')}`], {
-        ...process.env,
-        LFTP_PASSWORD: ftpd.password,
-        HOME: dir,
-      });
+      const lftp = await measure(
+        'lftp',
+        ['-c', `set ftp:ssl-allow false; open --env-password -u ${ftpd.username} -p ${ftpProxy.port} 127.0.0.1; mirror --parallel=4 ${ftpSite.remotePath} ${join(dir, 'lftp-copy')}`],
+        {
+          ...process.env,
+          LFTP_PASSWORD: ftpd.password,
+          HOME: dir,
+        },
+      );
       const ftpOurs = await backup('ftp', `ftp://${ftpd.username}@127.0.0.1:${ftpProxy.port}${ftpSite.remotePath}`, ftpd.password, []);
       rows.push({ scenario: `FTP, ${2 * ONE_WAY_MS} ms RTT: full backup`, ours: ftpOurs, theirs: lftp, baseline: 'lftp mirror --parallel=4', bytes, files });
     } finally {

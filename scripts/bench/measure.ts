@@ -10,7 +10,6 @@ export interface Measurement {
   stdout: string;
 }
 
-
 /** Runs a command to completion: wall time (process start included) and peak RSS from /proc. */
 export function measure(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measurement> {
   return new Promise((resolve, reject) => {
@@ -75,7 +74,17 @@ export interface Row {
 export function rowsTable(rows: readonly Row[]): string {
   return table(
     ['scenario', 'SiteVault s', 'baseline s', 'ratio', 'baseline', 'SiteVault MB/s', 'SiteVault files/s', 'SiteVault peak RSS MiB', 'baseline peak RSS MiB'],
-    rows.map((r) => [r.scenario, r.ours.seconds, r.theirs.seconds, r.ours.seconds / r.theirs.seconds, r.baseline, mb(r.bytes) / r.ours.seconds, Math.round(r.files / r.ours.seconds), Math.round(r.ours.peakRssMiB), Math.round(r.theirs.peakRssMiB)]),
+    rows.map((r) => [
+      r.scenario,
+      r.ours.seconds,
+      r.theirs.seconds,
+      r.ours.seconds / r.theirs.seconds,
+      r.baseline,
+      mb(r.bytes) / r.ours.seconds,
+      Math.round(r.files / r.ours.seconds),
+      Math.round(r.ours.peakRssMiB),
+      Math.round(r.theirs.peakRssMiB),
+    ]),
   );
 }
 

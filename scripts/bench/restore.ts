@@ -18,11 +18,9 @@ const scale = Number(process.env['BENCH_SCALE'] ?? 1);
 const dir = process.env['BENCH_DIR'] ?? '/tmp/sitevault-bench-restore';
 const cli = fileURLToPath(new URL('../../bin/sitevault.js', import.meta.url));
 
-
 async function emptySite(placed: PlacedSite): Promise<void> {
   await run('sh', ['-c', `find '${placed.diskPath}' -mindepth 1 -delete`]);
 }
-
 
 async function main(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
@@ -52,7 +50,8 @@ async function main(): Promise<void> {
     await sv('restore', '--repo', repo, snapshot, '--target', localTree);
 
     const ssh = `ssh -p ${sshd.port} -o UserKnownHostsFile=${sshd.knownHostsFile} -o StrictHostKeyChecking=yes -o PubkeyAuthentication=no`;
-    const rsyncPush = () => measure('sshpass', ['-e', 'rsync', '-a', '--delete', '-e', ssh, `${localTree}/`, `${sshd.shell.username}@127.0.0.1:${placed.remotePath}/`], { ...process.env, SSHPASS: sshd.shell.password });
+    const rsyncPush = () =>
+      measure('sshpass', ['-e', 'rsync', '-a', '--delete', '-e', ssh, `${localTree}/`, `${sshd.shell.username}@127.0.0.1:${placed.remotePath}/`], { ...process.env, SSHPASS: sshd.shell.password });
     const restoreToSite = (...extra: string[]) => sv('restore', '--repo', repo, snapshot, '--to-site', 'bench', '--delete', '--json', ...extra);
 
     await emptySite(placed);

@@ -15,8 +15,6 @@ const scale = Number(process.env['BENCH_SCALE'] ?? 1);
 const dir = process.env['BENCH_DIR'] ?? '/tmp/sitevault-bench-sites';
 const cli = fileURLToPath(new URL('../../bin/sitevault.js', import.meta.url));
 
-
-
 async function main(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -42,8 +40,7 @@ async function main(): Promise<void> {
     // SSH with a shell, against rsync -a.
     const ssh = `ssh -p ${sshd.port} -o UserKnownHostsFile=${sshd.knownHostsFile} -o StrictHostKeyChecking=yes -o PubkeyAuthentication=no`;
     const rsyncTarget = join(dir, 'rsync-copy');
-    const rsync = () =>
-      measure('sshpass', ['-e', 'rsync', '-a', '-e', ssh, `${sshd.shell.username}@127.0.0.1:${shellSite.remotePath}/`, `${rsyncTarget}/`], { ...process.env, SSHPASS: sshd.shell.password });
+    const rsync = () => measure('sshpass', ['-e', 'rsync', '-a', '-e', ssh, `${sshd.shell.username}@127.0.0.1:${shellSite.remotePath}/`, `${rsyncTarget}/`], { ...process.env, SSHPASS: sshd.shell.password });
     const shellUrl = `sftp://${sshd.shell.username}@127.0.0.1:${sshd.port}${shellSite.remotePath}`;
     const shellRun = () => sitevault(shellUrl, sshd.shell.password, ['--source-host-key', sshd.hostKeyFingerprint, '--site', 'ssh']);
     rows.push({ scenario: 'SSH: full backup', ours: await shellRun(), theirs: await rsync(), baseline: 'rsync -a', bytes, files });
@@ -57,7 +54,11 @@ async function main(): Promise<void> {
     const batch = join(dir, 'sftp-batch');
     await writeFile(batch, `get -R ${chrootSite.remotePath} ${sftpTarget}\n`);
     const opensshSftp = () =>
-      measure('sshpass', ['-e', 'sftp', '-oBatchMode=no', '-P', String(sshd.port), '-o', `UserKnownHostsFile=${sshd.knownHostsFile}`, '-o', 'PubkeyAuthentication=no', '-b', batch, `${sshd.sftp.username}@127.0.0.1`], { ...process.env, SSHPASS: sshd.sftp.password });
+      measure(
+        'sshpass',
+        ['-e', 'sftp', '-oBatchMode=no', '-P', String(sshd.port), '-o', `UserKnownHostsFile=${sshd.knownHostsFile}`, '-o', 'PubkeyAuthentication=no', '-b', batch, `${sshd.sftp.username}@127.0.0.1`],
+        { ...process.env, SSHPASS: sshd.sftp.password },
+      );
     const chrootUrl = `sftp://${sshd.sftp.username}@127.0.0.1:${sshd.port}${chrootSite.remotePath}`;
     const chrootRun = () => sitevault(chrootUrl, sshd.sftp.password, ['--source-host-key', sshd.hostKeyFingerprint, '--site', 'sftp']);
     rows.push({ scenario: 'SFTP-only: full backup', ours: await chrootRun(), theirs: await opensshSftp(), baseline: 'OpenSSH sftp get -R', bytes, files });

@@ -8,6 +8,7 @@ export const SCREENSHOT_DIR = 'test-results/screens';
 
 /** Each test gets its own `sitevault serve` with a fresh profile, using the harness keychain. */
 export const test = base.extend<{ server: ServeProcess; home: string }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern, even an empty one
   home: async ({}, use) => {
     const home = await mkdtemp(join(tmpdir(), 'sv-e2e-'));
     await use(home);

@@ -122,7 +122,6 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await rm(join(placed.diskPath, 'wp-login.php'));
     await writeFile(join(placed.diskPath, 'wp-content', 'uploads', 'backdoor.php'), '<?php eval($_POST["x"]);');
     await rootSql(harness.mariadb!, "UPDATE wp_options SET option_value='Hacked' WHERE option_name='blogname'; DELETE FROM wp_posts WHERE ID = 1;", placed.database);
-    let damaged = withoutExcluded(await describeTree(placed.diskPath));
     const damagedRows = await rows();
 
     // A selection first: only index.php, from the history browser.
@@ -137,7 +136,7 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     expect((await describeTree(placed.diskPath))['index.php']).toBe(original['index.php']);
     expect((await describeTree(placed.diskPath))['wp-content/uploads/backdoor.php']).toBeDefined();
     await appendFile(join(placed.diskPath, 'index.php'), '\n/* defaced */');
-    damaged = withoutExcluded(await describeTree(placed.diskPath));
+    const damaged = withoutExcluded(await describeTree(placed.diskPath));
 
     // Restore: the preview first, then the restore, then the report.
     await app.go('Sites');

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { canConnect, freePort, freePortRange } from './ports';
 import { startDaemon, waitFor, type Daemon } from './processes';
 import { run } from './system';
+import { HARNESS_SUFFIX } from './instance';
 import { ensureUser, testPassword } from './users';
 
 /** The system account pure-ftpd maps the virtual user to (uid >= 1000, as `-u 1000` demands). */
-export const FTP_SYSTEM_USER = 'svftpvirt';
+export const FTP_SYSTEM_USER = `svftpvirt${HARNESS_SUFFIX}`;
 export const FTP_USER = 'svftp';
 
 export interface FtpdInfo {
@@ -35,12 +36,15 @@ export interface FtpdOptions {
   name?: string;
   /** Offer explicit TLS (AUTH TLS); without it the server refuses TLS. */
   tls?: boolean;
-  /** Self-signed (its own CA), or signed by a test CA and expired since 2020. */
-  certificate?: 'self-signed' | 'expired';
+  /** Self-signed (its own CA), or signed by a test CA: expired since 2020, or valid but for another host name. */
+  certificate?: 'self-signed' | 'expired' | 'other-name';
 }
 
-/** A certificate for 127.0.0.1 from a throwaway CA, valid only in January 2020. */
-async function expiredCertificate(dir: string, keyFile: string, certFile: string, caFile: string): Promise<void> {
+/**
+ * A certificate from a throwaway CA: for 127.0.0.1 and valid only in January 2020
+ * (`expired`), or valid now but issued to other.example (`other-name`).
+ */
+async function caSignedCertificate(kind: 'expired' | 'other-name', dir: string, keyFile: string, certFile: string, caFile: string): Promise<void> {
   const caKey = join(dir, 'ca.key');
   await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=SiteVault test CA', '-keyout', caKey, '-out', caFile]);
   const csr = join(dir, 'tls.csr');
@@ -48,8 +52,13 @@ async function expiredCertificate(dir: string, keyFile: string, certFile: string
   const config = join(dir, 'ca.cnf');
   await writeFile(join(dir, 'index.txt'), '');
   await writeFile(join(dir, 'serial'), '01\n');
-  await writeFile(config, `[ca]\ndefault_ca=d\n[d]\ndatabase=${dir}/index.txt\nnew_certs_dir=${dir}\nserial=${dir}/serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n[x]\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n`);
-  await run('openssl', ['ca', '-batch', '-config', config, '-cert', caFile, '-keyfile', caKey, '-in', csr, '-out', certFile, '-startdate', '20200101000000Z', '-enddate', '20200201000000Z', '-extensions', 'x']);
+  const names = kind === 'expired' ? 'IP:127.0.0.1,DNS:localhost' : 'DNS:other.example';
+  await writeFile(
+    config,
+    `[ca]\ndefault_ca=d\n[d]\ndatabase=${dir}/index.txt\nnew_certs_dir=${dir}\nserial=${dir}/serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n[x]\nsubjectAltName=${names}\n`,
+  );
+  const validity = kind === 'expired' ? ['-startdate', '20200101000000Z', '-enddate', '20200201000000Z'] : ['-days', '30'];
+  await run('openssl', ['ca', '-batch', '-config', config, '-cert', caFile, '-keyfile', caKey, '-in', csr, '-out', certFile, ...validity, '-extensions', 'x']);
 }
 
 export async function startFtpd(stateDir: string, options: FtpdOptions = {}): Promise<FtpdInfo> {
@@ -67,13 +76,26 @@ export async function startFtpd(stateDir: string, options: FtpdOptions = {}): Pr
   const keyFile = join(dir, 'tls.key');
   const certFile = join(dir, 'tls.crt');
   let caFile = certFile;
-  if (options.certificate === 'expired') {
+  if (options.certificate === 'expired' || options.certificate === 'other-name') {
     caFile = join(dir, 'ca.crt');
-    await expiredCertificate(dir, keyFile, certFile, caFile);
+    await caSignedCertificate(options.certificate, dir, keyFile, certFile, caFile);
   } else {
     await run('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile,
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
     ]);
   }
   const certPem = await readFile(certFile, 'utf8');
@@ -95,17 +117,33 @@ export async function startFtpd(stateDir: string, options: FtpdOptions = {}): Pr
     'pure-ftpd',
     '/usr/sbin/pure-ftpd',
     [
-      '-S', `127.0.0.1,${port}`,
-      '-l', `puredb:${pdbFile}`,
-      '-E', '-A', '-H', '-4', '-j',
-      '-u', '1000',
-      '-c', '100', '-C', '64',
-      '-p', `${passivePorts[0]}:${passivePorts[1]}`,
-      '-P', '127.0.0.1',
-      '-Y', options.tls === false ? '0' : '1',
-      '-2', pemFile,
-      '-g', join(dir, 'pure-ftpd.pid'),
-      '-O', `clf:${join(dir, 'transfer.log')}`,
+      '-S',
+      `127.0.0.1,${port}`,
+      '-l',
+      `puredb:${pdbFile}`,
+      '-E',
+      '-A',
+      '-H',
+      '-4',
+      '-j',
+      '-u',
+      '1000',
+      '-c',
+      '100',
+      '-C',
+      '64',
+      '-p',
+      `${passivePorts[0]}:${passivePorts[1]}`,
+      '-P',
+      '127.0.0.1',
+      '-Y',
+      options.tls === false ? '0' : '1',
+      '-2',
+      pemFile,
+      '-g',
+      join(dir, 'pure-ftpd.pid'),
+      '-O',
+      `clf:${join(dir, 'transfer.log')}`,
     ],
     logFile,
   );

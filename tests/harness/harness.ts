@@ -6,11 +6,12 @@ import { startKeyring, type KeyringInfo } from './keyring';
 import { startMariadb, type MariadbInfo } from './mariadb';
 import { stopPid } from './processes';
 import { AIOSMTPD_MODULE, startSmtpd, SYSTEM_PYTHON, type SmtpdInfo } from './smtpd';
+import { startS3d, SWIFT_PROGRAMS, type S3dInfo } from './s3d';
 import { startSshd, type SshdInfo } from './sshd';
 import { requirePrograms, requireRoot } from './system';
 
-export type ServiceName = 'sshd' | 'ftpd' | 'mariadb' | 'keyring' | 'smtpd';
-export const ALL_SERVICES: readonly ServiceName[] = ['sshd', 'ftpd', 'mariadb', 'keyring', 'smtpd'];
+export type ServiceName = 'sshd' | 'ftpd' | 'mariadb' | 'keyring' | 'smtpd' | 's3d';
+export const ALL_SERVICES: readonly ServiceName[] = ['sshd', 'ftpd', 'mariadb', 'keyring', 'smtpd', 's3d'];
 
 const PROGRAMS: Readonly<Record<ServiceName, readonly string[]>> = {
   sshd: ['/usr/sbin/sshd', 'ssh-keygen', 'useradd', 'chpasswd'],
@@ -18,6 +19,7 @@ const PROGRAMS: Readonly<Record<ServiceName, readonly string[]>> = {
   mariadb: ['/usr/sbin/mariadbd', 'mariadb-install-db', 'mariadb', 'mysqldump', 'php'],
   keyring: ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon'],
   smtpd: [SYSTEM_PYTHON, AIOSMTPD_MODULE, 'openssl'],
+  s3d: [...SWIFT_PROGRAMS, 'openssl'],
 };
 
 /** Everything a test needs to reach the harness's servers. Written to `harness.json`. */
@@ -28,6 +30,7 @@ export interface HarnessInfo {
   mariadb?: MariadbInfo;
   keyring?: KeyringInfo;
   smtpd?: SmtpdInfo;
+  s3d?: S3dInfo;
   /** Environment for processes that use the keychain (the CLI, the headless server). */
   env: Record<string, string>;
 }
@@ -52,8 +55,9 @@ export async function startHarness(services: readonly ServiceName[] = ALL_SERVIC
       services.includes('mariadb') ? startMariadb(stateDir) : undefined,
       services.includes('keyring') ? startKeyring(stateDir) : undefined,
       services.includes('smtpd') ? startSmtpd(stateDir) : undefined,
+      services.includes('s3d') ? startS3d(stateDir) : undefined,
     ]);
-    [info.sshd, info.ftpd, info.mariadb, info.keyring, info.smtpd] = started;
+    [info.sshd, info.ftpd, info.mariadb, info.keyring, info.smtpd, info.s3d] = started;
     if (info.keyring) info.env['DBUS_SESSION_BUS_ADDRESS'] = info.keyring.dbusAddress;
   } catch (error) {
     await stopHarness(info);
@@ -70,6 +74,7 @@ export async function stopHarness(info: HarnessInfo, options: { keepState?: bool
     info.mariadb?.daemon.pid,
     info.smtpd?.daemon.pid,
     ...(info.keyring?.daemons.map((daemon) => daemon.pid) ?? []),
+    ...(info.s3d?.daemons.map((daemon) => daemon.pid) ?? []),
   ].filter((pid): pid is number => pid !== undefined);
   await Promise.all(pids.map((pid) => stopPid(pid)));
   if (!options.keepState) await rm(info.stateDir, { recursive: true, force: true });

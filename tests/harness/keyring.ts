@@ -12,11 +12,10 @@ export interface KeyringInfo {
 }
 
 async function secretServiceIsUp(address: string): Promise<boolean> {
-  const result = await run(
-    'dbus-send',
-    ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'],
-    { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address }, allowFailure: true },
-  );
+  const result = await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'], {
+    env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address },
+    allowFailure: true,
+  });
   return result.stdout.includes('boolean true');
 }
 
@@ -40,19 +39,20 @@ export async function startKeyring(stateDir: string): Promise<KeyringInfo> {
   let address = '';
   await waitFor('the D-Bus session bus', () => {
     try {
-      address = readFileSync(addressFile, 'utf8').split('\n').find((line) => line.startsWith('unix:'))?.trim() ?? '';
+      address =
+        readFileSync(addressFile, 'utf8')
+          .split('\n')
+          .find((line) => line.startsWith('unix:'))
+          ?.trim() ?? '';
     } catch {
       address = '';
     }
     return address.startsWith('unix:');
   });
-  const keyring = startDaemon(
-    'gnome-keyring-daemon',
-    'gnome-keyring-daemon',
-    ['--foreground', '--unlock', '--components=secrets'],
-    join(dir, 'gnome-keyring.log'),
-    { env: { ...env, DBUS_SESSION_BUS_ADDRESS: address }, input: testPassword('keyring') },
-  );
+  const keyring = startDaemon('gnome-keyring-daemon', 'gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], join(dir, 'gnome-keyring.log'), {
+    env: { ...env, DBUS_SESSION_BUS_ADDRESS: address },
+    input: testPassword('keyring'),
+  });
   await waitFor('the Secret Service on the session bus', () => secretServiceIsUp(address), 15_000, join(dir, 'gnome-keyring.log'));
   return { dbusAddress: address, daemons: [keyring, dbus] };
 }

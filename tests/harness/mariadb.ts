@@ -65,11 +65,7 @@ export async function startMariadb(stateDir: string): Promise<MariadbInfo> {
     // Restores into other databases (staging copies, test restores) use wp_* names.
     `GRANT ALL ON \`wp\\_%\`.* TO ${sqlString(wp.user)}@${sqlString(host)};\n`;
   await run('mariadb', [`--defaults-file=${config}`, '-uroot'], {
-    input:
-      `CREATE DATABASE \`${wp.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n` +
-      grant('127.0.0.1') +
-      grant('localhost') +
-      'FLUSH PRIVILEGES;\n',
+    input: `CREATE DATABASE \`${wp.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n` + grant('127.0.0.1') + grant('localhost') + 'FLUSH PRIVILEGES;\n',
   });
   return { host: '127.0.0.1', port, socket, rootDefaultsFile: config, wp, daemon };
 }

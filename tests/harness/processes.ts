@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync, readFileSync, closeSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, closeSync } from 'node:fs';
 
 export interface Daemon {
   name: string;
@@ -11,13 +11,7 @@ export interface Daemon {
  * Starts a server in the foreground as a child we own, with its output in a log file.
  * It is stopped later by its PID.
  */
-export function startDaemon(
-  name: string,
-  command: string,
-  args: readonly string[],
-  logFile: string,
-  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
-): Daemon {
+export function startDaemon(name: string, command: string, args: readonly string[], logFile: string, options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Daemon {
   const log = openSync(logFile, 'a');
   const child = spawn(command, args, {
     env: options.env ?? process.env,
@@ -93,4 +87,23 @@ export function peakRssMiB(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * Every process's command line, as `ps -eo args` shows it, read from /proc in this process:
+ * a sweep takes a few milliseconds, where running `ps` takes tens, so short-lived commands
+ * (a remote `find` over a fast connection) are still seen.
+ */
+export function commandLines(): string[] {
+  const lines: string[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+      if (args) lines.push(args);
+    } catch {
+      // The process ended during the sweep.
+    }
+  }
+  return lines;
 }

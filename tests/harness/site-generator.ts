@@ -56,11 +56,56 @@ function skewedSize(random: () => number, min: number, max: number): number {
 }
 
 const WORDS = [
-  'function', 'return', 'array', 'esc_html', 'get_option', 'apply_filters', 'add_action', 'wp_enqueue_script',
-  'sanitize_text_field', 'isset', 'foreach', 'echo', 'public', 'static', 'class', 'extends', 'private', 'new',
-  '$post', '$query', '$args', '$this', '$wpdb', 'WP_Query', 'null', 'true', 'false', 'if', 'else', 'elseif',
-  '__(', "'text-domain'", 'get_post_meta', 'update_option', 'do_action', 'wp_die', 'current_user_can',
-  'admin_url', 'plugins_url', 'require_once', 'ABSPATH', 'WPINC', '=>', '->', '::', '(', ')', '{', '}', ';',
+  'function',
+  'return',
+  'array',
+  'esc_html',
+  'get_option',
+  'apply_filters',
+  'add_action',
+  'wp_enqueue_script',
+  'sanitize_text_field',
+  'isset',
+  'foreach',
+  'echo',
+  'public',
+  'static',
+  'class',
+  'extends',
+  'private',
+  'new',
+  '$post',
+  '$query',
+  '$args',
+  '$this',
+  '$wpdb',
+  'WP_Query',
+  'null',
+  'true',
+  'false',
+  'if',
+  'else',
+  'elseif',
+  '__(',
+  "'text-domain'",
+  'get_post_meta',
+  'update_option',
+  'do_action',
+  'wp_die',
+  'current_user_can',
+  'admin_url',
+  'plugins_url',
+  'require_once',
+  'ABSPATH',
+  'WPINC',
+  '=>',
+  '->',
+  '::',
+  '(',
+  ')',
+  '{',
+  '}',
+  ';',
 ];
 
 function corpus(seed: string): string[] {
@@ -199,12 +244,7 @@ export async function generateSite(root: string, options: SiteOptions): Promise<
     while (next < all.length) {
       const file = all[next++]!;
       const random = prng(`${seed}:file:${file.path}`);
-      const content =
-        file.kind === 'config'
-          ? config
-          : file.kind === 'text'
-            ? textContent(lines, random, file.size, `<?php // ${file.path}\n`)
-            : mediaContent(seed, file.path, file.size);
+      const content = file.kind === 'config' ? config : file.kind === 'text' ? textContent(lines, random, file.size, `<?php // ${file.path}\n`) : mediaContent(seed, file.path, file.size);
       const target = join(root, file.path);
       await writeFile(target, content);
       const mtime = BASE_MTIME + Math.floor(random() * 365 * 86_400);
@@ -251,8 +291,21 @@ export function generateDatabaseSql(options: { seed?: string; scale?: number; si
     ['home', url],
     ['blogname', 'Café Müller — Bäckerei & "Konditorei"'],
     ['admin_email', 'owner@client-site.example'],
-    ['widget_text', phpSerializeArray([['title', 'Besuchen Sie uns'], ['url', `${url}/kontakt/`], ['text', `Öffnungszeiten auf ${url}`]])],
-    ['theme_mods_agency-pro', phpSerializeArray([['header_image', `${url}/wp-content/uploads/2024/05/header.jpg`], ['custom_logo', '42']])],
+    [
+      'widget_text',
+      phpSerializeArray([
+        ['title', 'Besuchen Sie uns'],
+        ['url', `${url}/kontakt/`],
+        ['text', `Öffnungszeiten auf ${url}`],
+      ]),
+    ],
+    [
+      'theme_mods_agency-pro',
+      phpSerializeArray([
+        ['header_image', `${url}/wp-content/uploads/2024/05/header.jpg`],
+        ['custom_logo', '42'],
+      ]),
+    ],
   ];
   out.push(`INSERT INTO ${p}options (option_name, option_value) VALUES ${options_.map(([k, v]) => `(${sqlQuote(k)}, ${sqlQuote(v)})`).join(', ')};`);
   out.push(`INSERT INTO ${p}users (user_login, user_pass, user_email, user_url, display_name) VALUES ('admin', '$P$Bhashedpassword', 'owner@client-site.example', ${sqlQuote(url)}, 'Zoë O''Brien');`);
@@ -265,7 +318,9 @@ export function generateDatabaseSql(options: { seed?: string; scale?: number; si
     for (let id = start; id < Math.min(postCount + 1, start + 200); id++) {
       const paragraphs = Array.from({ length: between(random, 2, 12) }, () => pick(random, lines).trim()).join('\n\n');
       const day = String(between(random, 1, 28)).padStart(2, '0');
-      rows.push(`(${id}, 1, '2024-03-${day} 10:00:00', ${sqlQuote(`<p>${paragraphs}</p>\n<a href="${url}/post-${id}/">more</a>`)}, ${sqlQuote(`Post ${id} — Ünïcode`)}, 'publish', 'post-${id}', ${sqlQuote(`${url}/?p=${id}`)}, 'post')`);
+      rows.push(
+        `(${id}, 1, '2024-03-${day} 10:00:00', ${sqlQuote(`<p>${paragraphs}</p>\n<a href="${url}/post-${id}/">more</a>`)}, ${sqlQuote(`Post ${id} — Ünïcode`)}, 'publish', 'post-${id}', ${sqlQuote(`${url}/?p=${id}`)}, 'post')`,
+      );
       metas.push(`(${id}, '_thumbnail_id', '${between(random, 1, 5000)}')`);
       if (random() < 0.3) comments.push(`(${id}, 'Visitor ${id}', ${sqlQuote(`Great post! ${pick(random, lines).trim()}`)}, '2024-04-01 12:00:00')`);
     }

@@ -28,10 +28,7 @@ export async function startSmtpd(stateDir: string): Promise<SmtpdInfo> {
   await mkdir(dir, { recursive: true });
   const keyFile = join(dir, 'tls.key');
   const caFile = join(dir, 'tls.crt');
-  await run('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', caFile,
-  ]);
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', caFile]);
   const port = await freePort();
   const password = testPassword('smtp');
   const maildir = join(dir, 'Maildir');

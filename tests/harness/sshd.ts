@@ -9,11 +9,14 @@ import { startDaemon, waitFor, type Daemon } from './processes';
 import { run } from './system';
 import { ensureUser, testPassword } from './users';
 
-export const SHELL_USER = 'svshell';
-export const SFTP_USER = 'svsftp';
+import { HARNESS_SUFFIX } from './instance';
+
+export const SHELL_USER = `svshell${HARNESS_SUFFIX}`;
+export const SFTP_USER = `svsftp${HARNESS_SUFFIX}`;
 /** sshd demands a chroot path whose every part is root-owned and not writable by others: not /tmp. */
-export const SFTP_CHROOT = '/srv/sitevault-harness/sftp';
-const SFTP_KEYS_DIR = '/srv/sitevault-harness/authorized-keys';
+const HARNESS_ROOT = `/srv/sitevault-harness${HARNESS_SUFFIX}`;
+export const SFTP_CHROOT = `${HARNESS_ROOT}/sftp`;
+const SFTP_KEYS_DIR = `${HARNESS_ROOT}/authorized-keys`;
 
 export interface SshAccount {
   username: string;
@@ -46,10 +49,18 @@ export function fingerprintOfPublicKey(publicKeyLine: string): string {
   return `SHA256:${digest.replace(/=+$/, '')}`;
 }
 
+/** An ed25519 key pair ssh2 can read back: about 1 in 200 of those it generates it cannot ("Malformed OpenSSH private key"). */
+function readableKeyPair(options: { comment: string; passphrase?: string; cipher?: string; rounds?: number }): { private: string; public: string } {
+  for (let attempt = 0; ; attempt++) {
+    const pair = sshUtils.generateKeyPairSync('ed25519', options as Parameters<typeof sshUtils.generateKeyPairSync>[1]);
+    if (!(sshUtils.parseKey(pair.private, options.passphrase) instanceof Error) || attempt >= 20) return pair;
+  }
+}
+
 async function writeClientKeys(dir: string, name: string) {
-  const plain = sshUtils.generateKeyPairSync('ed25519', { comment: `${name}-plain` });
+  const plain = readableKeyPair({ comment: `${name}-plain` });
   const keyPassphrase = testPassword('keypass');
-  const encrypted = sshUtils.generateKeyPairSync('ed25519', {
+  const encrypted = readableKeyPair({
     comment: `${name}-encrypted`,
     passphrase: keyPassphrase,
     cipher: 'aes256-ctr',
@@ -90,7 +101,7 @@ export async function startSshd(stateDir: string): Promise<SshdInfo> {
   await installAuthorizedKeys(join(shellHome, '.ssh'), shellKeys.authorizedKeys, shellIds.uid, shellIds.gid);
 
   // The chroot itself must be root-owned; the user writes only inside its folders.
-  for (const part of ['/srv', '/srv/sitevault-harness', SFTP_CHROOT]) {
+  for (const part of ['/srv', HARNESS_ROOT, SFTP_CHROOT]) {
     await mkdir(part, { recursive: true });
     await chown(part, 0, 0);
     await chmod(part, 0o755);

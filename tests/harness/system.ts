@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { accessSync, existsSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import debianPackages from './debian-packages.json' with { type: 'json' };
 
-/** Each program the harness runs, and the Debian package that provides it. */
+/** Each program the harness runs, and the Debian package that provides it (each one is in debian-packages.json). */
 export const REQUIRED_PROGRAMS: Readonly<Record<string, string>> = {
   '/usr/sbin/sshd': 'openssh-server',
   '/usr/lib/python3/dist-packages/aiosmtpd/__init__.py': 'python3-aiosmtpd',
@@ -29,8 +30,8 @@ export const REQUIRED_PROGRAMS: Readonly<Record<string, string>> = {
   chpasswd: 'passwd',
 };
 
-export const APT_INSTALL_HINT =
-  'apt-get install -y openssh-server sshpass pure-ftpd mariadb-server gnome-keyring libsecret-tools dbus chromium rsync lftp restic unzip php-cli python3-aiosmtpd';
+/** Every package the tests need: tests/harness/debian-packages.json, which `npm test` installs on Debian as root. */
+export const APT_INSTALL_HINT = `apt-get install -y ${debianPackages.join(' ')}`;
 
 function isExecutable(path: string): boolean {
   try {
@@ -58,17 +59,14 @@ export function requirePrograms(names: readonly string[]): void {
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map((name) => REQUIRED_PROGRAMS[name] ?? '(unknown package)'))];
   throw new Error(
-    `The test harness needs programs that are not installed: ${missing.join(', ')}.\n` +
-      `Install them with: apt-get install -y ${packages.join(' ')}\n` +
-      `(Everything the tests use: ${APT_INSTALL_HINT})`,
+    `The test harness needs programs that are not installed: ${missing.join(', ')}.\n` + `Install them with: apt-get install -y ${packages.join(' ')}\n` + `(Everything the tests use: ${APT_INSTALL_HINT})`,
   );
 }
 
 export function requireRoot(): void {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new Error(
-      'The test harness must run as root: it creates test users and starts sshd, pure-ftpd and MariaDB on loopback. ' +
-        'Run the tests in a disposable machine or container (CI runs them as root).',
+      'The test harness must run as root: it creates test users and starts sshd, pure-ftpd and MariaDB on loopback. ' + 'Run the tests in a disposable machine or container (CI runs them as root).',
     );
   }
 }

@@ -22,10 +22,7 @@ export async function userIds(name: string): Promise<{ uid: number; gid: number 
 }
 
 /** Creates (or reuses) a system user and sets its password through stdin. */
-export async function ensureUser(
-  name: string,
-  options: { home: string; shell: string; createHome: boolean; password?: string },
-): Promise<{ uid: number; gid: number }> {
+export async function ensureUser(name: string, options: { home: string; shell: string; createHome: boolean; password?: string }): Promise<{ uid: number; gid: number }> {
   if (!(await userExists(name))) {
     await run('useradd', [options.createHome ? '-m' : '-M', '-d', options.home, '-s', options.shell, name]);
   } else {

@@ -20,7 +20,11 @@ export async function describeTree(root: string, options: { mtimes?: boolean } =
       else if (info.isDirectory()) {
         out[path] = `dir ${mode}`;
         await walk(full, path);
-      } else out[path] = `file ${mode} ${info.size}${mtime} ${createHash('sha256').update(await readFile(full)).digest('hex').slice(0, 16)}`;
+      } else
+        out[path] = `file ${mode} ${info.size}${mtime} ${createHash('sha256')
+          .update(await readFile(full))
+          .digest('hex')
+          .slice(0, 16)}`;
     }
   };
   await walk(Buffer.from(root), '');

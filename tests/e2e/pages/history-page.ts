@@ -10,7 +10,13 @@ export class HistoryPage {
   }
 
   async select(path: string[]): Promise<void> {
-    for (const name of path) await this.tree.getByRole('treeitem').filter({ has: this.page.getByText(name, { exact: true }) }).first().getByRole('button').click();
+    for (const name of path)
+      await this.tree
+        .getByRole('treeitem')
+        .filter({ has: this.page.getByText(name, { exact: true }) })
+        .first()
+        .getByRole('button')
+        .click();
   }
 
   async downloadSelected(): Promise<Download> {

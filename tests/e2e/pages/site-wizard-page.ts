@@ -26,7 +26,10 @@ export class SiteWizardPage {
     const picker = this.panel.getByRole('region', { name: 'Folders on the server' });
     await picker.getByRole('button', { name: 'Browse the server’s folders' }).click();
     for (const name of folders) await picker.getByRole('button', { name: `${name}/`, exact: true }).click();
-    await picker.getByTestId('folder-path').filter({ hasText: folders.at(-1)! }).waitFor();
+    await picker
+      .getByTestId('folder-path')
+      .filter({ hasText: folders.at(-1)! })
+      .waitFor();
   }
 
   async chooseDestination(name: string): Promise<void> {

@@ -36,7 +36,7 @@ async function call(name: string, input: unknown): Promise<Json> {
   return envelope.result;
 }
 async function jobDone(id: string, timeoutMs = 120_000): Promise<Json> {
-  for (const started = Date.now(); Date.now() - started < timeoutMs; ) {
+  for (const started = Date.now(); Date.now() - started < timeoutMs;) {
     const job = (await call('job:list', {})).jobs.find((j: { id: string }) => j.id === id);
     if (job && !['queued', 'running'].includes(job.status)) return job;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -91,9 +91,18 @@ describe('automation: replication, verification, alerts, the job queue', () => {
     const primary = await addLocalDestination('Primary');
     const offsite = `sftp://${harness.sshd!.sftp.username}@127.0.0.1:${harness.sshd!.port}/backups/offsite-${Date.now()}`;
     // The second repository has its own passphrase, kept in the keychain with its destination.
-    expect((await sv(['destination', 'add', 'Offsite', '--url', offsite, '--password-env', 'SFTP_PASSWORD', '--passphrase-env', 'OFFSITE_PASS', '--host-key', harness.sshd!.hostKeyFingerprint], { OFFSITE_PASS: 'another passphrase for offsite' })).code).toBe(0);
+    expect(
+      (
+        await sv(['destination', 'add', 'Offsite', '--url', offsite, '--password-env', 'SFTP_PASSWORD', '--passphrase-env', 'OFFSITE_PASS', '--host-key', harness.sshd!.hostKeyFingerprint], {
+          OFFSITE_PASS: 'another passphrase for offsite',
+        })
+      ).code,
+    ).toBe(0);
     expect((await sv(['init', '--repo', 'Offsite'], { SITEVAULT_PASSPHRASE: 'another passphrase for offsite' })).code).toBe(0);
-    expect((await sv(['site', 'add', 'Same Place', '--url', siteUrl(placed), '--password-env', 'SHELL_PASSWORD', '--host-key', harness.sshd!.hostKeyFingerprint, '--destination', 'Primary', '--copy-to', 'Primary'])).stderr).toMatch(/another destination/);
+    expect(
+      (await sv(['site', 'add', 'Same Place', '--url', siteUrl(placed), '--password-env', 'SHELL_PASSWORD', '--host-key', harness.sshd!.hostKeyFingerprint, '--destination', 'Primary', '--copy-to', 'Primary']))
+        .stderr,
+    ).toMatch(/another destination/);
     await addSite('Rep Site', placed, 'Primary', ['--copy-to', 'Offsite']);
 
     const now = new Date(Date.now() - 2 * DAY);
@@ -127,7 +136,27 @@ describe('automation: replication, verification, alerts, the job queue', () => {
     const placed = await placeSite(harness, 'ssh-shell', 'daily-copy');
     await addLocalDestination('Daily Source');
     await addLocalDestination('Daily Copy');
-    const add = await sv(['site', 'add', 'Daily Copy Site', '--url', siteUrl(placed), '--password-env', 'SHELL_PASSWORD', '--host-key', harness.sshd!.hostKeyFingerprint, '--destination', 'Daily Source', '--copy-to', 'Daily Copy', '--copy-daily-at', '04:00', '--files-at', '02:00', '--db-every-hours', '1']);
+    const add = await sv([
+      'site',
+      'add',
+      'Daily Copy Site',
+      '--url',
+      siteUrl(placed),
+      '--password-env',
+      'SHELL_PASSWORD',
+      '--host-key',
+      harness.sshd!.hostKeyFingerprint,
+      '--destination',
+      'Daily Source',
+      '--copy-to',
+      'Daily Copy',
+      '--copy-daily-at',
+      '04:00',
+      '--files-at',
+      '02:00',
+      '--db-every-hours',
+      '1',
+    ]);
     expect(add.code, add.stderr).toBe(0);
     const day = new Date(Date.now() - 3 * DAY);
     const local = (hours: number, minutes = 0) => new Date(day.getFullYear(), day.getMonth(), day.getDate(), hours, minutes);
@@ -158,7 +187,17 @@ describe('automation: replication, verification, alerts, the job queue', () => {
     const smtp = harness.smtpd!;
     serve = await startServe(env());
     await call('preferences:set', { verification: { sampleAfterBackup: true, checkEveryDays: 7, readDataPercent: 100 } });
-    const email = { enabled: true, host: smtp.host, port: smtp.port, security: 'starttls', user: smtp.username, from: 'sitevault@example.test', to: 'agency@example.test', send: 'problems', caFile: smtp.caFile };
+    const email = {
+      enabled: true,
+      host: smtp.host,
+      port: smtp.port,
+      security: 'starttls',
+      user: smtp.username,
+      from: 'sitevault@example.test',
+      to: 'agency@example.test',
+      send: 'problems',
+      caFile: smtp.caFile,
+    };
     expect(await call('email:save', { ...email, password: 'wrong password' })).toMatchObject({ hasPassword: true });
     await expect(call('email:test', {})).rejects.toThrow(/could not be sent.*(535|auth)/i);
     await call('email:save', { ...email, password: smtp.password });
@@ -230,7 +269,7 @@ describe('automation: replication, verification, alerts, the job queue', () => {
     expect(checked[0]).toMatchObject({ kind: 'test-restore', ok: false });
   }, 240_000);
 
-  it('a test restore imports the dump into the site\'s scratch database, never into the live one', async () => {
+  it("a test restore imports the dump into the site's scratch database, never into the live one", async () => {
     const placed = await placeSite(harness, 'ssh-shell', 'scratch-site');
     await addLocalDestination('Scratch');
     const scratch = 'wp_scratch_test_restore';
@@ -263,11 +302,7 @@ describe('automation: replication, verification, alerts, the job queue', () => {
     await addSite('Queue Two', q2, 'Ftp');
     serve = await startServe(env());
     await call('preferences:set', { maxConcurrentJobs: 2 });
-    const ids = [
-      (await call('backup:run', { site: 'Queue One' })).jobId,
-      (await call('backup:run', { site: 'Queue One' })).jobId,
-      (await call('backup:run', { site: 'Queue Two' })).jobId,
-    ];
+    const ids = [(await call('backup:run', { site: 'Queue One' })).jobId, (await call('backup:run', { site: 'Queue One' })).jobId, (await call('backup:run', { site: 'Queue Two' })).jobId];
     let peakJobs = 0;
     let peakConnections = 0;
     let bothSitesAtOnce = false;

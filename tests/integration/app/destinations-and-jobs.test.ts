@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startServe, type ServeProcess } from '../../helpers/cli';
 import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
+import type { OperationName } from '../../../src-main/core/contract/names';
+import type { Input, Output } from '../../../src-main/core/contract/operations';
 
 let harness: HarnessInfo;
 let home: string;
@@ -87,13 +89,13 @@ describe('jobs over the API: progress and results on the event stream', () => {
     await serve?.stop();
   });
 
-  const call = async (name: string, input: unknown) => {
+  const call = async <N extends OperationName>(name: N, input: Input<N>) => {
     const response = await fetch(`${serve.origin}/api/call/${name}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${serve.token}`, 'content-type': 'application/json' },
       body: JSON.stringify(input),
     });
-    return response.json() as Promise<{ ok: boolean; result?: any; error?: { code: string; message: string } }>;
+    return response.json() as Promise<{ ok: boolean; result: Output<N>; error?: { code: string; message: string } }>;
   };
   const finished = async (jobId: string) => {
     for (let i = 0; i < 200; i++) {
@@ -120,9 +122,7 @@ describe('jobs over the API: progress and results on the event stream', () => {
     expect(outcome.status).toBe('succeeded');
     const progress = events.filter((e) => e.event === 'job:progress' && (e.data as { id: string }).id === jobId);
     expect(progress.length).toBeGreaterThan(0);
-    expect(Object.keys((progress.at(-1)!.data as { progress: object }).progress)).toEqual(
-      expect.arrayContaining(['filesDone', 'filesTotal', 'bytesDone', 'bytesTotal', 'bytesPerSecond', 'etaSeconds']),
-    );
+    expect(Object.keys((progress.at(-1)!.data as { progress: object }).progress)).toEqual(expect.arrayContaining(['filesDone', 'filesTotal', 'bytesDone', 'bytesTotal', 'bytesPerSecond', 'etaSeconds']));
     const jobs = await call('job:list', {});
     expect(jobs.result.jobs.find((j: { id: string }) => j.id === jobId)).toMatchObject({ kind: 'verify', status: 'succeeded' });
   });

@@ -28,21 +28,17 @@ interface RawResponse {
 /** A raw HTTP request, so tests control every header (fetch would set Host and Origin itself). */
 function raw(path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: serve.port, path, method: options.method ?? 'GET', headers: { host: `127.0.0.1:${serve.port}`, ...options.headers } },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
+    const req = request({ host: '127.0.0.1', port: serve.port, path, method: options.method ?? 'GET', headers: { host: `127.0.0.1:${serve.port}`, ...options.headers } }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
     req.on('error', reject);
     req.end(options.body);
   });
 }
 
-const call = (name: string, headers: Record<string, string>, body = '{}') =>
-  raw(`/api/call/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+const call = (name: string, headers: Record<string, string>, body = '{}') => raw(`/api/call/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
 describe('sitevault serve (headless server)', () => {
   it('prints a loopback URL with a long random token', () => {

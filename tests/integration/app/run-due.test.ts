@@ -16,7 +16,15 @@ const { sv, json } = cliWith(env);
 const at = (text: string) => new Date(text).toISOString();
 const due = async (now: string) => {
   const result = await sv(['run-due', '--now', now, '--json']);
-  return { code: result.code, report: JSON.parse(result.stdout) as { due: Array<{ site: string; kind: string }>; runs: Array<{ site: string; kind: string; status: string; error: string | null; removed: number }>; pruned: string[]; skipped: unknown[] } };
+  return {
+    code: result.code,
+    report: JSON.parse(result.stdout) as {
+      due: Array<{ site: string; kind: string }>;
+      runs: Array<{ site: string; kind: string; status: string; error: string | null; removed: number }>;
+      pruned: string[];
+      skipped: unknown[];
+    },
+  };
 };
 
 beforeAll(async () => {
@@ -73,7 +81,22 @@ describe('sitevault run-due', () => {
   }, 180_000);
 
   it('records a failing site and exits 1, while the others still run', async () => {
-    await sv(['site', 'add', 'Broken Site', '--url', `sftp://${harness.sshd!.shell.username}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`, '--password-env', 'WRONG', '--host-key', harness.sshd!.hostKeyFingerprint, '--destination', 'Local'], { WRONG: 'not the password' });
+    await sv(
+      [
+        'site',
+        'add',
+        'Broken Site',
+        '--url',
+        `sftp://${harness.sshd!.shell.username}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`,
+        '--password-env',
+        'WRONG',
+        '--host-key',
+        harness.sshd!.hostKeyFingerprint,
+        '--destination',
+        'Local',
+      ],
+      { WRONG: 'not the password' },
+    );
     const { code, report } = await due(at('2026-01-21T02:30'));
     expect(code).toBe(1);
     const bySite = Object.fromEntries(report.runs.map((r) => [r.site, r]));
@@ -94,7 +117,24 @@ describe('sitevault run-due', () => {
     const bad = await sv(['site', 'add', 'Cron Site', '--url', url, '--password-env', 'SHELL_PASSWORD', '--host-key', harness.sshd!.hostKeyFingerprint, '--destination', 'Local', '--files-cron', '0 25 * * *']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/hour field "25" is outside 0-23/);
-    const weekly = await sv(['site', 'add', 'Weekly Site', '--url', url, '--password-env', 'SHELL_PASSWORD', '--host-key', harness.sshd!.hostKeyFingerprint, '--destination', 'Local', '--staging', '--files-weekly', 'monday', '--files-at', '03:00']);
+    const weekly = await sv([
+      'site',
+      'add',
+      'Weekly Site',
+      '--url',
+      url,
+      '--password-env',
+      'SHELL_PASSWORD',
+      '--host-key',
+      harness.sshd!.hostKeyFingerprint,
+      '--destination',
+      'Local',
+      '--staging',
+      '--files-weekly',
+      'monday',
+      '--files-at',
+      '03:00',
+    ]);
     expect(weekly.code, weekly.stderr).toBe(0);
     const shown = await json(['site', 'show', 'Weekly Site', '--json']);
     expect(shown.schedule).toMatchObject({ files: { enabled: true, frequency: 'weekly', weekday: 1, time: '03:00' }, database: { enabled: false } });

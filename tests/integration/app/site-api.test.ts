@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServe, type ServeProcess } from '../../helpers/cli';
+import { runCli, startServe, type ServeProcess } from '../../helpers/cli';
 import { describeTree } from '../../helpers/tree';
 import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
 import { placeSite, type PlacedSite } from '../../harness/site-placement';
@@ -60,7 +60,7 @@ describe('the service API the screens use: sites, backups, browsing, restores, d
   let snapshot: string;
 
   it('identifies the server for the user to confirm, and saves a destination and a site without leaking a secret', async () => {
-    const seen = await ok('server:identify', { url: url(), password: harness.sshd!.shell.password });
+    const seen = await ok('server:identify', { url: url() });
     expect(seen).toEqual({ kind: 'ssh-host-key', fingerprint: harness.sshd!.hostKeyFingerprint });
     const unconfirmed = await call('server:folders', { url: url(), password: harness.sshd!.shell.password });
     expect(unconfirmed.error?.code).toBe('HOST_KEY_UNKNOWN');
@@ -125,6 +125,8 @@ describe('the service API the screens use: sites, backups, browsing, restores, d
     expect(job.status).toBe('succeeded');
     expect(job.result).toMatchObject({ complete: true, failed: [] });
     expect(job.result.safetySnapshot).toMatch(/^[0-9a-f]{64}$/);
+    // What the command line prints as the restore goes is in the job's log for the Activity screen.
+    expect(job.log.map((line: { message: string }) => line.message)).toContainEqual(`Safety snapshot ${job.result.safetySnapshot.slice(0, 8)} of API Site taken; restoring it undoes this restore.`);
     const now = await describeTree(placed.diskPath);
     expect(now['index.php']).toBe(before['index.php']);
     expect(now['intruder.php']).toBeUndefined();
@@ -138,11 +140,19 @@ describe('the service API the screens use: sites, backups, browsing, restores, d
     expect(diff).toMatchObject({ added: ['intruder.php'], removed: ['.sitevault', '.sitevault/database.sql'], truncated: false });
     expect(diff.changed).toContain('index.php');
     const search = await ok('snapshot:search', { destination: 'Local', site: 'API Site', query: 'WP-CONFIG' });
-    expect(search.matches.filter((m: { path: string }) => m.path === 'wp-config.php').map((m: { snapshot: string }) => m.snapshot).sort()).toEqual([snapshot, safety].sort());
+    expect(
+      search.matches
+        .filter((m: { path: string }) => m.path === 'wp-config.php')
+        .map((m: { snapshot: string }) => m.snapshot)
+        .sort(),
+    ).toEqual([snapshot, safety].sort());
     const inOne = await ok('snapshot:search', { destination: 'Local', snapshot, query: 'intruder' });
     expect(inOne.matches).toEqual([]);
     const history = await ok('file:history', { destination: 'Local', site: 'API Site', path: 'index.php' });
-    expect(history.versions.map((v: { snapshot: string; changed: boolean }) => [v.snapshot, v.changed])).toEqual([[safety, true], [snapshot, true]]);
+    expect(history.versions.map((v: { snapshot: string; changed: boolean }) => [v.snapshot, v.changed])).toEqual([
+      [safety, true],
+      [snapshot, true],
+    ]);
     const config = await ok('file:history', { destination: 'Local', site: 'API Site', path: 'wp-config.php' });
     expect(config.versions.map((v: { changed: boolean }) => v.changed)).toEqual([false, true]);
   });
@@ -188,5 +198,39 @@ describe('the service API the screens use: sites, backups, browsing, restores, d
     const { stdout } = await exec('unzip', ['-l', join(work, 'themes.zip')]);
     expect(stdout).toMatch(/wp-content\/themes\//);
     expect((await fetch(`${serve.origin}${started.url}`)).status).toBe(404);
+  });
+
+  it('the command line restores and downloads through the same operations: the same answers and the same refusals', async () => {
+    const cli = (args: string[]) => runCli(args, { ...process.env, SITEVAULT_HOME: home });
+    // "latest" is the site's latest backup, never the safety snapshot the restore above took.
+    const latest = await ok('restore:preview', { site: 'API Site', destination: 'Local', snapshot: 'latest', scope: 'files' });
+    expect(latest.snapshot).toBe(snapshot);
+    const dryRun = await cli(['restore', '--repo', 'Local', 'latest', '--to-site', 'API Site', '--files-only', '--dry-run', '--json']);
+    expect(dryRun.code).toBe(0);
+    expect(JSON.parse(dryRun.stdout)).toMatchObject({ snapshot, dry_run: true, safety_snapshot: null, preview: { upload: latest.upload, extra: latest.extra } });
+
+    // An address that is not http(s) is refused by the contract, in the same words for the app and the command line.
+    const refused = await call('restore:preview', { site: 'API Site', destination: 'Local', snapshot, newUrl: 'ftp://staging.example.com' });
+    expect(refused.error).toMatchObject({ code: 'BAD_REQUEST' });
+    const badUrl = await cli(['restore', '--repo', 'Local', snapshot, '--to-site', 'API Site', '--new-url', 'ftp://staging.example.com']);
+    expect(badUrl.code).toBe(2);
+    const reason = /--new-url: (.+)/.exec(badUrl.stderr)?.[1];
+    expect(reason).toBeTruthy();
+    expect(refused.error!.message).toContain(reason);
+
+    // Without a safety snapshot, into the saved destination with its passphrase from the keychain.
+    await appendFile(join(placed.diskPath, 'index.php'), '\n// damaged again');
+    const restored = await cli(['restore', '--repo', 'Local', snapshot, '--to-site', 'API Site', '--files-only', '--no-safety-snapshot', '--json']);
+    expect(restored.code).toBe(0);
+    expect(JSON.parse(restored.stdout)).toMatchObject({ complete: true, safety_snapshot: null, written: { files: 1 } });
+    const { snapshots } = await ok('repo:snapshots', { destination: 'Local', site: 'API Site' });
+    expect(snapshots.filter((s: { tags: string[] }) => s.tags.includes('safety'))).toHaveLength(1);
+
+    const out = join(work, 'themes-cli.zip');
+    const downloaded = await cli(['download', '--repo', 'Local', snapshot, '--path', 'wp-content/themes', '--out', out, '--json']);
+    expect(downloaded.code).toBe(0);
+    expect(JSON.parse(downloaded.stdout)).toMatchObject({ snapshot, out, format: 'zip' });
+    const { stdout } = await exec('unzip', ['-Z1', out]);
+    expect(stdout).toBe((await exec('unzip', ['-Z1', join(work, 'themes.zip')])).stdout);
   });
 });

@@ -25,9 +25,18 @@ async function snapshotWithTree(repo: Repository, nodes: TreeNode[]): Promise<st
   const tree = (await writer.save('tree', encodeTree(withContent))).id;
   await writer.flush();
   const snapshot: Snapshot = {
-    version: 1, time: new Date().toISOString(), site: 'evil', hostname: hostname(), tags: [], kind: 'files', parent: null, tree, source: '/x',
+    version: 1,
+    time: new Date().toISOString(),
+    site: 'evil',
+    hostname: hostname(),
+    tags: [],
+    kind: 'files',
+    parent: null,
+    tree,
+    source: '/x',
     stats: { files: 1, dirs: 0, bytes: 5, files_new: 1, files_changed: 0, files_unchanged: 0, bytes_read: 5, bytes_added: 0, duration_s: 0 },
-    warnings: [], original: null,
+    warnings: [],
+    original: null,
   };
   return (await repo.saveJson('snapshots', snapshot)).id;
 }

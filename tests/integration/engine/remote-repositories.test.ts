@@ -28,16 +28,22 @@ interface Remote {
 }
 const suffix = () => randomBytes(4).toString('hex');
 const remotes: Array<[string, Remote]> = [
-  ['SFTP (chrooted SFTP-only account)', {
-    url: () => `sftp://${harness.sshd!.sftp.username}@127.0.0.1:${harness.sshd!.port}/backups/cli-${suffix()}`,
-    flags: () => ['--host-key', harness.sshd!.hostKeyFingerprint],
-    password: () => harness.sshd!.sftp.password,
-  }],
-  ['FTPS (explicit TLS, pinned certificate)', {
-    url: () => `ftps://${harness.ftpd!.username}@127.0.0.1:${harness.ftpd!.port}/backups/cli-${suffix()}`,
-    flags: () => ['--tls-fingerprint', harness.ftpd!.certFingerprint],
-    password: () => harness.ftpd!.password,
-  }],
+  [
+    'SFTP (chrooted SFTP-only account)',
+    {
+      url: () => `sftp://${harness.sshd!.sftp.username}@127.0.0.1:${harness.sshd!.port}/backups/cli-${suffix()}`,
+      flags: () => ['--host-key', harness.sshd!.hostKeyFingerprint],
+      password: () => harness.sshd!.sftp.password,
+    },
+  ],
+  [
+    'FTPS (explicit TLS, pinned certificate)',
+    {
+      url: () => `ftps://${harness.ftpd!.username}@127.0.0.1:${harness.ftpd!.port}/backups/cli-${suffix()}`,
+      flags: () => ['--tls-fingerprint', harness.ftpd!.certFingerprint],
+      password: () => harness.ftpd!.password,
+    },
+  ],
 ];
 
 describe.each(remotes)('repository on %s, through the CLI', (_label, remote) => {
@@ -79,7 +85,7 @@ describe.each(remotes)('repository on %s, through the CLI', (_label, remote) => 
   it('forgets and prunes on the server', async () => {
     const result = await json(['forget', '--keep-last', '1', '--prune', '--json']);
     expect(result.sites[0].remove).toHaveLength(1);
-    expect((await json(['snapshots', '--json']))).toHaveLength(1);
+    expect(await json(['snapshots', '--json'])).toHaveLength(1);
     expect((await sv(['check', '--read-data'])).code).toBe(0);
   });
 

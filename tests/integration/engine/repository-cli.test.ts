@@ -155,7 +155,11 @@ describe('damage is detected and named', () => {
     const { id } = await json(['backup', '--repo', repo, '--source', join(site, 'wp-content'), '--site', 's', '--json']);
     return { repo, id };
   }
-  const packs = async (repo: string) => (await readdir(join(repo, 'data'), { recursive: true })).filter((p) => p.length > 10).map((p) => join(repo, 'data', p)).sort();
+  const packs = async (repo: string) =>
+    (await readdir(join(repo, 'data'), { recursive: true }))
+      .filter((p) => p.length > 10)
+      .map((p) => join(repo, 'data', p))
+      .sort();
   const check = (repo: string, ...extra: string[]) => sv(['check', '--repo', repo, '--read-data', ...extra]);
 
   it('a flipped byte in a pack: exit 3, the pack and its blob named; undamaged files still restore', async () => {

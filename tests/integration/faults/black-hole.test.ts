@@ -12,7 +12,14 @@ let harness: HarnessInfo;
 let home: string;
 let work: string;
 const proxies: FaultProxy[] = [];
-const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, SITEVAULT_HOME: home, SITEVAULT_PASSPHRASE: 'black hole passphrase', SHELL_PASSWORD: harness.sshd!.shell.password, FTP_PASSWORD: harness.ftpd!.password, ...extra });
+const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  SITEVAULT_HOME: home,
+  SITEVAULT_PASSPHRASE: 'black hole passphrase',
+  SHELL_PASSWORD: harness.sshd!.shell.password,
+  FTP_PASSWORD: harness.ftpd!.password,
+  ...extra,
+});
 const { sv, json } = cliWith(env);
 
 beforeAll(async () => {

@@ -13,7 +13,13 @@ let harness: HarnessInfo;
 let work: string;
 let source: string;
 const mounts: string[] = [];
-const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, SITEVAULT_HOME: join(work, 'home'), SITEVAULT_PASSPHRASE: PASS, SITEVAULT_REPO_PASSWORD: harness.sshd!.sftp.password, ...extra });
+const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  SITEVAULT_HOME: join(work, 'home'),
+  SITEVAULT_PASSPHRASE: PASS,
+  SITEVAULT_REPO_PASSWORD: harness.sshd!.sftp.password,
+  ...extra,
+});
 const { sv, json } = cliWith(env);
 
 /** A small filesystem of its own (tmpfs), so filling it touches nothing else. */
@@ -56,29 +62,39 @@ afterAll(async () => {
 
 describe('a destination whose disk is full', () => {
   it.each([
-    ['a local folder', async () => {
-      const disk = join(work, 'small-local');
-      await smallDisk(disk, '2m');
-      return { repo: join(disk, 'repo'), local: join(disk, 'repo') };
-    }],
-    ['an SFTP server', async () => {
-      const name = `full-${Date.now()}`;
-      const disk = join(harness.sshd!.sftp.chroot, 'backups', name);
-      await smallDisk(disk, '2m', harness.sshd!.sftp.username);
-      return { repo: `sftp://${harness.sshd!.sftp.username}@127.0.0.1:${harness.sshd!.port}/backups/${name}/repo`, local: join(disk, 'repo') };
-    }],
-  ])('on %s: a clear NO_SPACE error, no snapshot, nothing half-written, and the repository still checks', async (_label, prepare) => {
-    const { repo, local } = await prepare();
-    const trust = repo.startsWith('sftp://') ? ['--host-key', harness.sshd!.hostKeyFingerprint] : [];
-    expect((await sv(['init', '--repo', repo, ...trust])).code).toBe(0);
-    const backup = await sv(['backup', '--repo', repo, '--source', source, ...trust]);
-    expect(backup.code).toBe(1);
-    expect(backup.stderr).toMatch(/full \(.*\) while writing .*\[NO_SPACE\]/);
-    expect(backup.stderr).not.toContain(harness.sshd!.sftp.password);
-    expect(await json(['snapshots', '--repo', repo, '--json', ...trust])).toEqual([]);
-    // No temporary object is left behind, and every object there is whole: check reads them all.
-    expect((await filesUnder(local)).filter((f) => /\.tmp/.test(f))).toEqual([]);
-    const check = await sv(['check', '--repo', repo, '--read-data', ...trust]);
-    expect(check.code, check.stdout + check.stderr).toBe(0);
-  }, 120_000);
+    [
+      'a local folder',
+      async () => {
+        const disk = join(work, 'small-local');
+        await smallDisk(disk, '2m');
+        return { repo: join(disk, 'repo'), local: join(disk, 'repo') };
+      },
+    ],
+    [
+      'an SFTP server',
+      async () => {
+        const name = `full-${Date.now()}`;
+        const disk = join(harness.sshd!.sftp.chroot, 'backups', name);
+        await smallDisk(disk, '2m', harness.sshd!.sftp.username);
+        return { repo: `sftp://${harness.sshd!.sftp.username}@127.0.0.1:${harness.sshd!.port}/backups/${name}/repo`, local: join(disk, 'repo') };
+      },
+    ],
+  ])(
+    'on %s: a clear NO_SPACE error, no snapshot, nothing half-written, and the repository still checks',
+    async (_label, prepare) => {
+      const { repo, local } = await prepare();
+      const trust = repo.startsWith('sftp://') ? ['--host-key', harness.sshd!.hostKeyFingerprint] : [];
+      expect((await sv(['init', '--repo', repo, ...trust])).code).toBe(0);
+      const backup = await sv(['backup', '--repo', repo, '--source', source, ...trust]);
+      expect(backup.code).toBe(1);
+      expect(backup.stderr).toMatch(/full \(.*\) while writing .*\[NO_SPACE\]/);
+      expect(backup.stderr).not.toContain(harness.sshd!.sftp.password);
+      expect(await json(['snapshots', '--repo', repo, '--json', ...trust])).toEqual([]);
+      // No temporary object is left behind, and every object there is whole: check reads them all.
+      expect((await filesUnder(local)).filter((f) => /\.tmp/.test(f))).toEqual([]);
+      const check = await sv(['check', '--repo', repo, '--read-data', ...trust]);
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+    },
+    120_000,
+  );
 });

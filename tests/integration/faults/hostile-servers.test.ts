@@ -46,7 +46,9 @@ describe('FTP servers that cannot be trusted as asked', () => {
     expect(asDestination.code).not.toBe(0);
     expect(asDestination.stderr).toMatch(/TLS_UNTRUSTED/);
     expect(asDestination.stderr).toMatch(/CERT_HAS_EXPIRED|expired/i);
-    const asSite = await sv(['backup', '--repo', join(home, 'repo2'), '--source', `ftps://${expired.username}@127.0.0.1:${expired.port}/public_html`, '--source-ca', expired.caFile, '--db', 'none'], { SITEVAULT_SOURCE_PASSWORD: expired.password });
+    const asSite = await sv(['backup', '--repo', join(home, 'repo2'), '--source', `ftps://${expired.username}@127.0.0.1:${expired.port}/public_html`, '--source-ca', expired.caFile, '--db', 'none'], {
+      SITEVAULT_SOURCE_PASSWORD: expired.password,
+    });
     expect(asSite.code).not.toBe(0);
     expect(asSite.stderr).toMatch(/CERT_HAS_EXPIRED|expired/i);
   });

@@ -22,7 +22,7 @@ const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
   ...accountPasswordEnv(harness),
   ...extra,
 });
-const { sv, json } = cliWith(env);
+const { sv } = cliWith(env);
 
 beforeAll(async () => {
   harness = await loadHarnessInfo();

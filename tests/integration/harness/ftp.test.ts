@@ -61,9 +61,7 @@ describe('harness pure-ftpd (real FTP server)', () => {
 
   it('refuses a wrong password', async () => {
     const client = new Client(10_000);
-    await expect(
-      client.access({ host: ftpd.host, port: ftpd.port, user: ftpd.username, password: 'wrong', secure: false }),
-    ).rejects.toThrow(/530/);
+    await expect(client.access({ host: ftpd.host, port: ftpd.port, user: ftpd.username, password: 'wrong', secure: false })).rejects.toThrow(/530/);
     client.close();
   });
 

@@ -33,9 +33,7 @@ describe('harness MariaDB (real server)', () => {
   });
 
   it('refuses a wrong password with ER_ACCESS_DENIED_ERROR', async () => {
-    await expect(
-      mysql.createConnection({ host: db.host, port: db.port, user: db.wp.user, password: 'nope', database: db.wp.database }),
-    ).rejects.toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR' });
+    await expect(mysql.createConnection({ host: db.host, port: db.port, user: db.wp.user, password: 'nope', database: db.wp.database })).rejects.toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR' });
   });
 
   it('gives root access on the private socket for test setup', async () => {

@@ -53,7 +53,10 @@ describe('WordPress-like site generator', () => {
     const site = await generateSite(join(scratch, 'layout'), { seed: 'layout', scale: 0.01, db: dbTarget() });
     const paths = site.files.map((file) => file.path);
     for (const prefix of ['wp-admin/', 'wp-includes/', 'wp-content/themes/', 'wp-content/plugins/', 'wp-content/uploads/', 'wp-content/cache/', 'wp-content/updraft/']) {
-      expect(paths.some((path) => path.startsWith(prefix)), prefix).toBe(true);
+      expect(
+        paths.some((path) => path.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
     }
     expect(site.files.filter((file) => file.kind === 'media').length).toBeGreaterThan(20);
     expect(site.files.some((file) => file.kind === 'large')).toBe(true);

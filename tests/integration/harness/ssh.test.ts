@@ -53,9 +53,7 @@ function sftpOf(client: Client): Promise<SFTPWrapper> {
 }
 
 function readdir(sftp: SFTPWrapper, path: string): Promise<string[]> {
-  return new Promise((resolve, reject) =>
-    sftp.readdir(path, (error, list) => (error ? reject(error) : resolve(list.map((entry) => entry.filename).sort()))),
-  );
+  return new Promise((resolve, reject) => sftp.readdir(path, (error, list) => (error ? reject(error) : resolve(list.map((entry) => entry.filename).sort()))));
 }
 
 describe('harness sshd (real OpenSSH)', () => {
@@ -85,9 +83,7 @@ describe('harness sshd (real OpenSSH)', () => {
   });
 
   it('refuses a wrong password', async () => {
-    await expect(connect({ username: sshd.shell.username, password: 'wrong-password' })).rejects.toThrow(
-      /All configured authentication methods failed/,
-    );
+    await expect(connect({ username: sshd.shell.username, password: 'wrong-password' })).rejects.toThrow(/All configured authentication methods failed/);
   });
 
   it('lists the shell user home over SFTP', async () => {

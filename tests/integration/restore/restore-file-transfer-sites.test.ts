@@ -57,7 +57,13 @@ describe.each(hosts)('restore to a site over $label', ({ label, host, symlinks }
     const flags =
       host === 'sftp-only'
         ? ['--url', `sftp://${harness.sshd!.sftp.username}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`, '--identity', harness.sshd!.sftp.privateKeyPath, '--host-key', harness.sshd!.hostKeyFingerprint]
-        : ['--url', `${label === 'FTPS' ? 'ftps' : 'ftp'}://${harness.ftpd!.username}@127.0.0.1:${harness.ftpd!.port}${placed.remotePath}`, '--password-env', 'FTP_PASSWORD', ...(label === 'FTPS' ? ['--ca', harness.ftpd!.caFile] : [])];
+        : [
+            '--url',
+            `${label === 'FTPS' ? 'ftps' : 'ftp'}://${harness.ftpd!.username}@127.0.0.1:${harness.ftpd!.port}${placed.remotePath}`,
+            '--password-env',
+            'FTP_PASSWORD',
+            ...(label === 'FTPS' ? ['--ca', harness.ftpd!.caFile] : []),
+          ];
     expect((await sv(['site', 'add', name, ...flags, '--db', 'none', '--max-connections', '4'])).code).toBe(0);
   });
 

@@ -94,14 +94,22 @@ describe('restore to another site (staging / new host)', () => {
     expect(widget).toEqual({ title: 'Besuchen Sie uns', url: `${NEW_URL}/kontakt/`, text: `Öffnungszeiten auf ${NEW_URL}` });
     const mods = (await phpUnserialize(await option(target.database, 'theme_mods_agency-pro'))) as Record<string, string>;
     expect(mods['header_image']).toBe(`${NEW_URL}/wp-content/uploads/2024/05/header.jpg`);
-    const leftovers = await rootSql(harness.mariadb!, `SELECT (SELECT COUNT(*) FROM wp_options WHERE option_value LIKE '%${OLD_URL}%') + (SELECT COUNT(*) FROM wp_posts WHERE post_content LIKE '%${OLD_URL}%' OR guid LIKE '%${OLD_URL}%') + (SELECT COUNT(*) FROM wp_users WHERE user_url LIKE '%${OLD_URL}%')`, target.database);
+    const leftovers = await rootSql(
+      harness.mariadb!,
+      `SELECT (SELECT COUNT(*) FROM wp_options WHERE option_value LIKE '%${OLD_URL}%') + (SELECT COUNT(*) FROM wp_posts WHERE post_content LIKE '%${OLD_URL}%' OR guid LIKE '%${OLD_URL}%') + (SELECT COUNT(*) FROM wp_users WHERE user_url LIKE '%${OLD_URL}%')`,
+      target.database,
+    );
     expect(leftovers.trim()).toBe('0');
     const posts = await rootSql(harness.mariadb!, 'SELECT COUNT(*) FROM wp_posts', target.database);
     expect(posts).toBe(await rootSql(harness.mariadb!, 'SELECT COUNT(*) FROM wp_posts', source.database));
 
     // PHP reads the new wp-config.php's defines: the target's own database, password quotes and all.
     const config = await readFile(join(target.diskPath, 'wp-config.php'), 'utf8');
-    const { stdout } = await exec('php', ['-r', 'foreach (file($argv[1]) as $l) if (preg_match("/^define\\\\( .DB_(NAME|USER|PASSWORD|HOST)/", $l)) eval($l); echo json_encode([DB_NAME, DB_USER, DB_PASSWORD, DB_HOST]);', join(target.diskPath, 'wp-config.php')]);
+    const { stdout } = await exec('php', [
+      '-r',
+      'foreach (file($argv[1]) as $l) if (preg_match("/^define\\\\( .DB_(NAME|USER|PASSWORD|HOST)/", $l)) eval($l); echo json_encode([DB_NAME, DB_USER, DB_PASSWORD, DB_HOST]);',
+      join(target.diskPath, 'wp-config.php'),
+    ]);
     expect(JSON.parse(stdout)).toEqual([target.database, harness.mariadb!.wp.user, harness.mariadb!.wp.password, `${harness.mariadb!.host}:${harness.mariadb!.port}`]);
     expect(config).toContain("$table_prefix = 'wp_';");
 
@@ -126,11 +134,21 @@ describe('restore to another site (staging / new host)', () => {
 
   it('refuses to restore a database where the site allows no shell, before writing anything', async () => {
     const chroot = await placeSite(harness, 'sftp-only', 'mig-chroot');
-    await sv(['site', 'add', 'Mig Chroot', '--url', `sftp://${harness.sshd!.sftp.username}@127.0.0.1:${harness.sshd!.port}${chroot.remotePath}`, '--identity', harness.sshd!.sftp.privateKeyPath, '--host-key', harness.sshd!.hostKeyFingerprint]);
+    await sv([
+      'site',
+      'add',
+      'Mig Chroot',
+      '--url',
+      `sftp://${harness.sshd!.sftp.username}@127.0.0.1:${harness.sshd!.port}${chroot.remotePath}`,
+      '--identity',
+      harness.sshd!.sftp.privateKeyPath,
+      '--host-key',
+      harness.sshd!.hostKeyFingerprint,
+    ]);
     const before = await describeTree(chroot.diskPath);
     const result = await sv(['restore', '--repo', repo, snapshot, '--to-site', 'Mig Chroot', '--delete']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/can only be restored over SSH with a shell.*SFTP only.*--files-only/);
+    expect(result.stderr).toMatch(/can only be restored over SSH with a shell.*SFTP only[\s\S]*--files-only/);
     expect(await describeTree(chroot.diskPath)).toEqual(before);
   });
 
@@ -141,8 +159,18 @@ describe('restore to another site (staging / new host)', () => {
     const tree = (await writer.save('tree', encodeTree([{ name: '../escape.php', type: 'file', mode: 0o644, mtime: 0, size: 5, content: [content] }]))).id;
     await writer.flush();
     const evil: Snapshot = {
-      version: 1, time: new Date().toISOString(), site: 'Mig Target', hostname: hostname(), tags: [], kind: 'files', parent: null, tree, source: '/x',
-      stats: { files: 1, dirs: 0, bytes: 5, files_new: 1, files_changed: 0, files_unchanged: 0, bytes_read: 5, bytes_added: 0, duration_s: 0 }, warnings: [], original: null,
+      version: 1,
+      time: new Date().toISOString(),
+      site: 'Mig Target',
+      hostname: hostname(),
+      tags: [],
+      kind: 'files',
+      parent: null,
+      tree,
+      source: '/x',
+      stats: { files: 1, dirs: 0, bytes: 5, files_new: 1, files_changed: 0, files_unchanged: 0, bytes_read: 5, bytes_added: 0, duration_s: 0 },
+      warnings: [],
+      original: null,
     };
     const id = (await engineRepo.saveJson('snapshots', evil)).id;
     const before = await describeTree(target.diskPath);
@@ -196,5 +224,40 @@ describe('an interrupted restore', () => {
     expect(result).toMatchObject({ resumed: true, complete: true, safety_snapshot: first.safetySnapshot });
     expect(await describeTree(placed.diskPath)).toEqual(expected);
   });
-});
 
+  it('Ctrl+C cancels the restore job: it says what was not written and how to go on, and the same command finishes it', async () => {
+    const placed = await placeSite(harness, 'ssh-shell', 'cancel-site');
+    const uploads = join(placed.diskPath, 'wp-content', 'uploads');
+    for (let i = 0; i < 3; i++) await run('sh', ['-c', `head -c ${60 * 1024 * 1024} /dev/urandom > '${join(uploads, `big-${i}.mp4`)}'`]);
+    await chownShell(placed.diskPath);
+    expect((await sv(['site', 'add', 'Cancel Site', '--url', shellUrl(placed), '--password-env', 'SHELL_PASSWORD', '--host-key', harness.sshd!.hostKeyFingerprint, '--db', 'none'])).code).toBe(0);
+    const id = (await json(['backup', '--repo', repo, '--site', 'Cancel Site', '--json'])).id;
+    const expected = withoutExcluded(await describeTree(placed.diskPath));
+    await run('sh', ['-c', `rm -rf '${placed.diskPath}'/*`]);
+
+    const args = ['restore', '--repo', repo, id, '--to-site', 'Cancel Site', '--delete', '--no-safety-snapshot'];
+    const child = spawn(process.execPath, [CLI, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.resume();
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const uploaded = async () => {
+      let bytes = 0;
+      for (const name of await readdir(uploads).catch(() => [] as string[])) if (name.startsWith('big-')) bytes += (await stat(join(uploads, name)).catch(() => ({ size: 0 }))).size;
+      return bytes;
+    };
+    const started = Date.now();
+    while ((await uploaded()) < 30 * 1024 * 1024 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/sitevault restore: The restore to Cancel Site stopped: /);
+    // Entries are put in place batch by batch from a staging folder (folders first), so the list names folders and files not yet in place.
+    expect(stderr).toMatch(/NOT written \(\d+\):\n {2}\S/);
+    expect(stderr).toMatch(/Run the same restore again to resume it\.\n/);
+
+    const again = await sv([...args, '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ resumed: true, complete: true });
+    expect(await describeTree(placed.diskPath)).toEqual(expected);
+  }, 180_000);
+});

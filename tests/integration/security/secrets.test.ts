@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliWith, startServe, type ServeProcess } from '../../helpers/cli';
 import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
+import { commandLines as processCommandLines } from '../../harness/processes';
 import { placeSite, type PlacedSite } from '../../harness/site-placement';
 
 let harness: HarnessInfo;
@@ -42,9 +41,8 @@ function sampleCommandLines(): { stop: () => Promise<Set<string>> } {
   let running = true;
   const loop = (async () => {
     while (running) {
-      const { stdout } = await promisify(execFile)('ps', ['-eww', '-o', 'args=']);
-      for (const line of stdout.split('\n')) if (line.trim()) seen.add(line.trim());
-      await new Promise((resolve) => setTimeout(resolve, 15));
+      for (const line of processCommandLines()) seen.add(line.trim());
+      await new Promise((resolve) => setImmediate(resolve));
     }
   })();
   return {
@@ -85,7 +83,18 @@ describe('secrets stay secret through a whole run', () => {
 
     const sampler = sampleCommandLines();
     const smtp = harness.smtpd!;
-    await call('email:save', { enabled: true, host: smtp.host, port: smtp.port, security: 'starttls', user: smtp.username, from: 'sv@example.test', to: 'me@example.test', send: 'problems', caFile: smtp.caFile, password: smtp.password });
+    await call('email:save', {
+      enabled: true,
+      host: smtp.host,
+      port: smtp.port,
+      security: 'starttls',
+      user: smtp.username,
+      from: 'sv@example.test',
+      to: 'me@example.test',
+      send: 'problems',
+      caFile: smtp.caFile,
+      password: smtp.password,
+    });
     await call('email:test', {});
     const backup = await jobDone((await call('backup:run', { site: 'Secret Site' })).jobId);
     expect(backup.status).toBe('succeeded');
@@ -93,7 +102,18 @@ describe('secrets stay secret through a whole run', () => {
     expect(restore.status, JSON.stringify(restore.error)).toBe('succeeded');
     expect((await jobDone((await call('verify:testRestore', { destination: 'Vault', snapshot: 'latest' })).jobId)).status).toBe('succeeded');
     // A failure on purpose: its message must not carry the secret either.
-    await call('email:save', { enabled: true, host: smtp.host, port: smtp.port, security: 'starttls', user: smtp.username, from: 'sv@example.test', to: 'me@example.test', send: 'problems', caFile: smtp.caFile, password: `${smtp.password}-wrong` });
+    await call('email:save', {
+      enabled: true,
+      host: smtp.host,
+      port: smtp.port,
+      security: 'starttls',
+      user: smtp.username,
+      from: 'sv@example.test',
+      to: 'me@example.test',
+      send: 'problems',
+      caFile: smtp.caFile,
+      password: `${smtp.password}-wrong`,
+    });
     await expect(call('email:test', {})).rejects.toThrow(/could not be sent/);
     await call('site:list', {});
     await call('destination:list', {});

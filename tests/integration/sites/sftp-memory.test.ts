@@ -35,7 +35,10 @@ describe('an SFTP-only backup of a large file', () => {
     const repo = join(work, 'repo');
     expect((await runCli(['init', '--repo', repo], env)).code).toBe(0);
     const url = `sftp://${harness.sshd!.sftp.username}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`;
-    const child = spawn(process.execPath, [CLI, 'backup', '--repo', repo, '--source', url, '--source-host-key', harness.sshd!.hostKeyFingerprint, '--db', 'none', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'backup', '--repo', repo, '--source', url, '--source-host-key', harness.sshd!.hostKeyFingerprint, '--db', 'none', '--json'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let peak = 0;
     let stdout = '';
     let stderr = '';

@@ -1,18 +1,16 @@
-import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli';
 import { describeTree } from '../../helpers/tree';
 import { loadHarnessInfo, type HarnessInfo } from '../../harness/harness';
+import { commandLines } from '../../harness/processes';
 import { rootSql } from '../../harness/mariadb';
 import { placeSite, type PlacedSite } from '../../harness/site-placement';
 import { run } from '../../harness/system';
 import { userIds } from '../../harness/users';
 
-const exec = promisify(execFile);
 let harness: HarnessInfo;
 let home: string;
 let work: string;
@@ -124,7 +122,24 @@ describe('site over SSH with a shell (find + tar + mysqldump)', () => {
   });
 
   it('a wrong database password fails the backup plainly, never storing a broken dump', async () => {
-    await sv(['site', 'add', 'Bad DB', '--url', `sftp://${harness.sshd!.shell.username}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`, '--password-env', 'SHELL_PASSWORD', '--host-key', harness.sshd!.hostKeyFingerprint, '--db', `mysql://${harness.mariadb!.wp.user}@127.0.0.1:${harness.mariadb!.port}/${placed.database}`, '--db-password-env', 'WRONG_DB'], { WRONG_DB: 'not-the-password' });
+    await sv(
+      [
+        'site',
+        'add',
+        'Bad DB',
+        '--url',
+        `sftp://${harness.sshd!.shell.username}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`,
+        '--password-env',
+        'SHELL_PASSWORD',
+        '--host-key',
+        harness.sshd!.hostKeyFingerprint,
+        '--db',
+        `mysql://${harness.mariadb!.wp.user}@127.0.0.1:${harness.mariadb!.port}/${placed.database}`,
+        '--db-password-env',
+        'WRONG_DB',
+      ],
+      { WRONG_DB: 'not-the-password' },
+    );
     const before = (await json(['snapshots', '--repo', join(work, 'repo'), '--json'])).length;
     const result = await sv(['backup', '--repo', join(work, 'repo'), '--site', 'Bad DB', '--json']);
     expect(result.code).toBe(1);
@@ -141,9 +156,8 @@ describe('site over SSH with a shell (find + tar + mysqldump)', () => {
     let done = false;
     void backupRun.finally(() => (done = true));
     while (!done) {
-      const { stdout } = await exec('ps', ['-eo', 'args']);
-      for (const line of stdout.split('\n')) seen.add(line);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const line of commandLines()) seen.add(line);
+      await new Promise((resolve) => setImmediate(resolve));
     }
     expect((await backupRun).code).toBe(0);
     expect([...seen].some((line) => line.includes('mysqldump') || line.includes('find . -mindepth'))).toBe(true);
@@ -157,7 +171,17 @@ describe('SFTP-only site (chrooted, no shell)', () => {
   let placed: PlacedSite;
   beforeAll(async () => {
     placed = await placeSite(harness, 'sftp-only', 'chroot-site');
-    await sv(['site', 'add', 'Chroot Site', '--url', `sftp://${harness.sshd!.sftp.username}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`, '--identity', harness.sshd!.sftp.privateKeyPath, '--host-key', harness.sshd!.hostKeyFingerprint]);
+    await sv([
+      'site',
+      'add',
+      'Chroot Site',
+      '--url',
+      `sftp://${harness.sshd!.sftp.username}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`,
+      '--identity',
+      harness.sshd!.sftp.privateKeyPath,
+      '--host-key',
+      harness.sshd!.hostKeyFingerprint,
+    ]);
   });
 
   it('site test finds no shell, detects WordPress, and says the database needs SSH', async () => {
