@@ -21,6 +21,13 @@ export type OptionValues<O extends OptionSpecs> = {
   [K in keyof O]: O[K]['default'] extends string | boolean | string[] ? ValueOf<O[K]> : ValueOf<O[K]> | undefined;
 };
 
+/** The same options with no defaults: for an `edit` command, an option not given keeps what is saved. */
+export type WithoutDefaults<O extends OptionSpecs> = { [K in keyof O]: Omit<O[K], 'default'> & { default?: undefined } };
+
+export function withoutDefaults<const O extends OptionSpecs>(options: O): WithoutDefaults<O> {
+  return Object.fromEntries(Object.entries(options).map(([name, { default: _unused, ...option }]) => [name, option])) as WithoutDefaults<O>;
+}
+
 export interface CommandInput<O extends OptionSpecs> {
   values: OptionValues<O>;
   positionals: string[];

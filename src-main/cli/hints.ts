@@ -17,7 +17,7 @@ const HINTS: Record<HintKey, string> = {
   'check-folder-permissions': 'Check that the login may open and list that folder (its owner and permissions on the server), then run the backup again.',
   'give-login-secret':
     'Give the password in an environment variable (--password-env VAR for a saved site or destination; SITEVAULT_REPO_PASSWORD or SITEVAULT_SOURCE_PASSWORD otherwise), or a key file with --identity.',
-  'check-login': 'Check the user name and password or key with your host; if they changed, save them again (sitevault site add NAME … --password-env VAR, or destination add).',
+  'check-login': 'Check the user name and password or key with your host; if they changed, save them with sitevault site edit NAME --password-env VAR (or destination edit).',
   'check-server-reachable': 'Check that the server is up and that its address and port are right (your host’s control panel shows them); a firewall or VPN may block the port.',
   'accept-database-settings': 'Check wp-config.php on the server; once you know the change is yours, accept it with: sitevault site accept-database NAME',
   's3-keys':
@@ -25,6 +25,9 @@ const HINTS: Record<HintKey, string> = {
   's3-bucket': 'Check the bucket in the s3:// location and the endpoint (--s3-endpoint, or --endpoint for a saved destination); SiteVault does not create buckets.',
   's3-region': 'Give the bucket’s region with --s3-region (or --region for a saved destination).',
   's3-certificate': 'If the service uses a CA of its own (a self-hosted server), give its certificate with --ca FILE.',
+  'edit-or-rename-site': 'Change that site with sitevault site edit NAME [options], remove it with sitevault site remove NAME, or add this one under another name.',
+  'move-sites-first': 'Give those sites another destination first (sitevault site edit NAME --destination OTHER, or --no-copy for a second destination).',
+  'edit-or-rename-destination': 'Change that destination with sitevault destination edit NAME [options], or add this one under another name.',
 };
 
 export function cliHint(error: { code: string; hint?: ErrorPayload['hint'] }): string | null {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { checkSaveMode, type SaveMode } from './settings/save-mode';
 import { ApiError } from './contract/errors';
 import type { Backend } from './backends/backend';
 import { parseStorageLocation, type StorageLocation } from './backends/location';
@@ -70,17 +71,42 @@ export class Destinations {
     return this.secrets.has(secretAccount(name, secret));
   }
 
-  async save(input: Partial<Destination> & { name: string; url: string }, secrets: DestinationSecrets): Promise<Destination> {
+  /** Saves a destination; `add` refuses a saved name and `edit` an unknown one, as sites do (see SiteStore.save). */
+  async save(input: Partial<Destination> & { name: string; url: string }, secrets: DestinationSecrets, mode: SaveMode = 'upsert'): Promise<Destination> {
     const destination = withCheckedLocation(destinationSchema.parse(input));
     if (/[/\\\\]/.test(destination.name) || destination.name.trim() !== destination.name) {
       throw new ApiError('BAD_REQUEST', 'A destination name cannot contain slashes or start or end with a space.');
     }
-    for (const [key, value] of Object.entries(secrets) as Array<[DestinationSecret, string | undefined]>) {
-      if (value !== undefined) await this.secrets.write(secretAccount(destination.name, key), value);
-    }
-    await this.settings.update((draft) => {
+    const writeSecrets = async () => {
+      for (const [key, value] of Object.entries(secrets) as Array<[DestinationSecret, string | undefined]>) {
+        if (value !== undefined) await this.secrets.write(secretAccount(destination.name, key), value);
+      }
+    };
+    const place = (draft: { destinations: Destination[] }) => {
+      checkSaveMode(
+        mode,
+        draft.destinations.some((d) => d.name === destination.name),
+        'destination',
+        destination.name,
+      );
       draft.destinations = [...draft.destinations.filter((d) => d.name !== destination.name), destination];
-    });
+    };
+    if (mode === 'add') {
+      if (this.find(destination.name)) checkSaveMode(mode, true, 'destination', destination.name);
+      await this.settings.update(place);
+      try {
+        await writeSecrets();
+      } catch (error) {
+        await this.settings.update((draft) => {
+          draft.destinations = draft.destinations.filter((d) => d.name !== destination.name);
+        });
+        throw error;
+      }
+    } else {
+      if (mode === 'edit') checkSaveMode(mode, this.find(destination.name) !== undefined, 'destination', destination.name);
+      await writeSecrets();
+      await this.settings.update(place);
+    }
     return destination;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionProblems, connectionUrl, emptyConnection } from './connection';
+import { connectionFromSettings, connectionProblems, connectionUrl, emptyConnection, sameServer } from './connection';
 
 describe('the wizard’s connection checks', () => {
   const valid = { ...emptyConnection('sftp'), name: 'Client A', host: 'example.com', username: 'deploy', folder: 'public_html' };
@@ -24,5 +24,19 @@ describe('the wizard’s connection checks', () => {
   it('defaults the port by protocol', () => {
     expect(emptyConnection('sftp').port).toBe(22);
     expect(emptyConnection('ftps').port).toBe(21);
+  });
+
+  it('reads a saved address back into the form it was made from (for editing)', () => {
+    for (const form of [valid, { ...valid, folder: '/var/www/html', protocol: 'ftps' as const, port: 2121 }, { ...valid, username: 'a@b', folder: 'my site' }, { ...valid, folder: '' }]) {
+      expect(connectionFromSettings(form.name, connectionUrl(form), form)).toEqual(form);
+    }
+    expect(connectionFromSettings('x', 'ftp://u@h:21/p', { maxConnections: 4, passive: false })).toMatchObject({ protocol: 'ftp', folder: '/p', maxConnections: 4, passive: false, password: '' });
+  });
+
+  it('keeps a confirmed key only for the same protocol, host and port', () => {
+    expect(sameServer(valid, { ...valid, host: 'EXAMPLE.com' })).toBe(true);
+    expect(sameServer(valid, { ...valid, port: 2222 })).toBe(false);
+    expect(sameServer(valid, { ...valid, protocol: 'ftps' })).toBe(false);
+    expect(sameServer(valid, { ...valid, host: 'example.org' })).toBe(false);
   });
 });

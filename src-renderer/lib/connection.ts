@@ -42,3 +42,28 @@ export function connectionProblems(form: ConnectionForm): Partial<Record<keyof C
   if (!Number.isInteger(form.maxConnections) || form.maxConnections < 0) problems.maxConnections = 'A whole number; 0 means unlimited.';
   return problems;
 }
+
+/** The form of a saved site or destination, from its address and settings (the password stays in the keychain: empty). */
+export function connectionFromSettings(name: string, url: string, settings: { timeoutSeconds?: number; maxRetries?: number; maxConnections?: number; passive?: boolean } = {}): ConnectionForm {
+  const parsed = new URL(url);
+  const protocol = parsed.protocol.slice(0, -1) as Protocol;
+  const base = emptyConnection(protocol);
+  const path = parsed.pathname.split('/').map(decodeURIComponent).join('/');
+  return {
+    ...base,
+    name,
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : base.port,
+    username: decodeURIComponent(parsed.username),
+    folder: path.startsWith('/~/') ? path.slice(3) : path === '/~' ? '' : path,
+    timeoutSeconds: settings.timeoutSeconds ?? base.timeoutSeconds,
+    maxRetries: settings.maxRetries ?? base.maxRetries,
+    maxConnections: settings.maxConnections ?? base.maxConnections,
+    passive: settings.passive ?? base.passive,
+  };
+}
+
+/** Whether two forms reach the same server (protocol, host, port), so a key or certificate confirmed for one holds for the other. */
+export function sameServer(a: Pick<ConnectionForm, 'protocol' | 'host' | 'port'>, b: Pick<ConnectionForm, 'protocol' | 'host' | 'port'>): boolean {
+  return a.protocol === b.protocol && a.host.trim().toLowerCase() === b.host.trim().toLowerCase() && a.port === b.port;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyS3Form, s3Problems, s3Settings, s3Url } from './s3';
+import { emptyS3Form, s3FormFromSettings, s3Problems, s3Settings, s3Url } from './s3';
 
 const filled = () => ({ ...emptyS3Form(), name: 'Offsite', bucket: 'agency-backups', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' });
 
@@ -26,5 +26,25 @@ describe('the S3 destination form', () => {
       storageClass: 'Upper-case letters, digits and _ (for example STANDARD_IA), or empty.',
     });
     expect(s3Problems({ ...filled(), endpoint: 'https://minio.lan:9000/bucket' }).endpoint).toMatch(/nothing after it/);
+  });
+
+  it('reads a saved destination back into its form (for editing), the secret key left empty', () => {
+    const form = {
+      ...emptyS3Form(),
+      provider: 'b2' as const,
+      name: 'B2',
+      endpoint: 'https://s3.us-west-004.backblazeb2.com',
+      region: 'us-west-004',
+      bucket: 'my-bucket',
+      prefix: 'agency/sites',
+      accessKeyId: 'K004',
+      secretAccessKey: '',
+      pathStyle: false,
+      storageClass: '',
+      caFile: '',
+      maxConnections: 4,
+    };
+    expect(s3FormFromSettings('B2', s3Url(form), s3Settings(form), { maxConnections: 4 })).toEqual(form);
+    expect(s3FormFromSettings('AWS', 's3://b', { endpoint: '', region: 'eu-west-1', pathStyle: false, accessKeyId: 'A', storageClass: '' })).toMatchObject({ provider: 'aws', bucket: 'b', prefix: '' });
   });
 });

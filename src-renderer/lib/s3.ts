@@ -142,3 +142,32 @@ export function s3Problems(form: S3Form): Partial<Record<keyof S3Form, string>> 
   if (!Number.isInteger(form.maxConnections) || form.maxConnections < 0) problems.maxConnections = 'A whole number; 0 means unlimited.';
   return problems;
 }
+
+/** The form of a saved S3 destination (the secret access key stays in the keychain: empty). */
+export function s3FormFromSettings(
+  name: string,
+  url: string,
+  s3: { endpoint: string; region: string; pathStyle: boolean; accessKeyId: string; storageClass: string },
+  settings: { caFile?: string | null; timeoutSeconds?: number; maxRetries?: number; maxConnections?: number } = {},
+): S3Form {
+  const base = emptyS3Form();
+  const [bucket = '', ...folders] = url.replace(/^s3:\/\//i, '').split('/');
+  const endpoint = s3.endpoint.toLowerCase();
+  const provider: S3ProviderId = !endpoint ? 'aws' : endpoint.includes('backblazeb2.com') ? 'b2' : endpoint.includes('wasabisys.com') ? 'wasabi' : endpoint.includes('r2.cloudflarestorage.com') ? 'r2' : 'minio';
+  return {
+    ...base,
+    provider,
+    name,
+    endpoint: s3.endpoint,
+    region: s3.region,
+    bucket,
+    prefix: folders.map(decodeURIComponent).join('/'),
+    accessKeyId: s3.accessKeyId,
+    pathStyle: s3.pathStyle,
+    storageClass: s3.storageClass,
+    caFile: settings.caFile ?? '',
+    timeoutSeconds: settings.timeoutSeconds ?? base.timeoutSeconds,
+    maxRetries: settings.maxRetries ?? base.maxRetries,
+    maxConnections: settings.maxConnections ?? base.maxConnections,
+  };
+}

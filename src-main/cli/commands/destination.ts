@@ -1,6 +1,9 @@
 import { parseLocation } from '../../core/backends/location';
 import { openCore } from '../../core/open-core';
-import { defineCommand, type CommandGroup } from '../command';
+import type { Input } from '../../core/contract/operations';
+import { destinationSchema, type Destination } from '../../core/settings/settings-store';
+import { defineCommand, withoutDefaults, type CommandGroup, type OptionValues } from '../command';
+import type { CliOutput } from '../output';
 import { JSON_OPTION, requirePositional } from '../repo-access';
 import { callService } from '../service-call';
 import { CONNECTION_FLAGS, pinOnFirstUse, secretFromEnv } from '../trust-and-secrets';
@@ -50,6 +53,89 @@ const S3_FLAGS = {
   'storage-class': { type: 'string', value: 'CLASS', help: 'S3: the storage class of new objects (STANDARD_IA, …), where the provider has them.' },
 } as const;
 
+/** The settings of a destination, as `destination edit` takes them: an option not given keeps what is saved. */
+const DESTINATION_FLAGS = {
+  ...withoutDefaults(CONNECTION_FLAGS),
+  url: { type: 'string', value: 'URL', help: 'sftp://user@host:port/path, ftp://…, ftps://… (explicit TLS), s3://bucket/prefix, or a folder; never with a password in it.' },
+  ca: { type: 'string', value: 'FILE', help: 'FTPS or S3: the CA that issued the server’s certificate (the host name is still checked).' },
+  ...S3_FLAGS,
+  'path-style': { type: 'boolean', help: S3_FLAGS['path-style'].help },
+  'passphrase-env': { type: 'string', value: 'VAR', help: 'The variable that holds the repository passphrase (stored in the keychain).' },
+} as const;
+
+type DestinationFlagValues = OptionValues<typeof DESTINATION_FLAGS> & { passive?: boolean; 'virtual-hosted'?: boolean };
+
+function wholeNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new UsageError(`--${flag} takes a whole number, not ${value}.`);
+  return number;
+}
+
+/**
+ * What `destination add` (over nothing) and `destination edit` (over the saved one) send to
+ * `destination:save`: the flags given, and for the rest what is saved (or the defaults).
+ */
+async function destinationSaveInput(name: string, values: DestinationFlagValues, current: Destination | null, env: NodeJS.ProcessEnv, io: CliOutput): Promise<Input<'destination:save'>> {
+  const url = values.url ?? current?.url;
+  if (!url) throw new UsageError('--url is required.');
+  const numbers = {
+    timeoutSeconds: wholeNumber(values.timeout, 'timeout') ?? current?.timeoutSeconds ?? 30,
+    maxRetries: wholeNumber(values['max-retries'], 'max-retries') ?? current?.maxRetries ?? 5,
+    maxConnections: wholeNumber(values['max-connections'], 'max-connections') ?? current?.maxConnections ?? 0,
+  };
+  const passphrase = secretFromEnv(env, values['passphrase-env'], '--passphrase-env');
+  const isS3 = /^s3:\/\//i.test(url);
+  const given = (flags: readonly string[]) => flags.filter((flag) => values[flag as keyof typeof values] !== undefined && values[flag as keyof typeof values] !== false).map((flag) => `--${flag}`);
+  if (isS3) {
+    const foreign = given(['password-env', 'identity', 'key-passphrase-env', 'host-key', 'accept-new-host-key', 'tls-fingerprint', 'active', 'passive']);
+    if (foreign.length > 0)
+      throw new UsageError(
+        `${foreign.join(', ')} ${foreign.length > 1 ? 'do' : 'does'} not apply to an s3:// destination (its keys come from --access-key-id-env and --secret-key-env; its certificate is checked against the system’s CAs or --ca).`,
+      );
+    const saved = current?.s3 ?? null;
+    if (!saved && (!values['access-key-id-env'] || !values['secret-key-env']))
+      throw new UsageError('An s3:// destination needs --access-key-id-env VAR and --secret-key-env VAR (the keys are never taken from the command line).');
+    return {
+      name,
+      url,
+      ...numbers,
+      passphrase,
+      s3: {
+        endpoint: values.endpoint ?? saved?.endpoint ?? '',
+        region: values.region ?? saved?.region ?? '',
+        pathStyle: values['path-style'] ? true : values['virtual-hosted'] ? false : (saved?.pathStyle ?? false),
+        accessKeyId: secretFromEnv(env, values['access-key-id-env'], '--access-key-id-env') ?? saved!.accessKeyId,
+        storageClass: values['storage-class'] ?? saved?.storageClass ?? '',
+      },
+      password: secretFromEnv(env, values['secret-key-env'], '--secret-key-env'),
+      caFile: values.ca ?? current?.caFile ?? null,
+    };
+  }
+  const foreign = given([...Object.keys(S3_FLAGS), 'virtual-hosted']);
+  if (foreign.length > 0) throw new UsageError(`${foreign.join(', ')} ${foreign.length > 1 ? 'are' : 'is'} for s3:// destinations only.`);
+  const location = parseLocation(url);
+  // A pinned key or certificate belongs to its server: a new server is confirmed again.
+  const previous = current ? parseLocation(current.url) : null;
+  const keepPins = previous !== null && previous.kind === location.kind && (location.kind === 'local' || (previous.kind !== 'local' && previous.host === location.host && previous.port === location.port));
+  const pins = { hostKey: values['host-key'] ?? (keepPins ? current!.hostKey : null), tlsFingerprint: values['tls-fingerprint'] ?? (keepPins ? current!.tlsFingerprint : null) };
+  const ca = values.ca ?? current?.caFile ?? undefined;
+  const { hostKey, tlsFingerprint } = values['accept-new-host-key'] ? await pinOnFirstUse(location, { ...pins, ca }, numbers.timeoutSeconds, io) : pins;
+  return {
+    name,
+    url: location.kind === 'local' ? location.path : url,
+    ...numbers,
+    passphrase,
+    identityFile: values.identity ?? (values['password-env'] ? null : (current?.identityFile ?? null)),
+    hostKey,
+    caFile: ca ?? null,
+    tlsFingerprint,
+    passive: values.active ? false : values.passive ? true : (current?.passive ?? true),
+    password: secretFromEnv(env, values['password-env'], '--password-env'),
+    keyPassphrase: secretFromEnv(env, values['key-passphrase-env'], '--key-passphrase-env'),
+  };
+}
+
 const destinationAdd = defineCommand({
   name: 'destination add',
   summary: 'Save where backups go: a folder, an SFTP or FTP(S) server, or an S3 bucket; secrets go to the keychain.',
@@ -60,15 +146,10 @@ const destinationAdd = defineCommand({
   details: [
     'An s3:// destination works with AWS S3, Backblaze B2, Wasabi, Cloudflare R2, MinIO and other S3-compatible',
     'services; the bucket must exist. Create its repository with: sitevault init --repo NAME',
+    'A name already saved is refused: change that destination with destination edit.',
   ],
   positionals: [{ name: 'NAME', help: 'A name of at most 40 characters; it works wherever REPO does.' }],
-  options: {
-    ...CONNECTION_FLAGS,
-    url: { type: 'string', value: 'URL', help: 'sftp://user@host:port/path, ftp://…, ftps://… (explicit TLS), s3://bucket/prefix, or a folder; never with a password in it.' },
-    ca: { type: 'string', value: 'FILE', help: 'FTPS or S3: the CA that issued the server’s certificate (the host name is still checked).' },
-    ...S3_FLAGS,
-    'passphrase-env': { type: 'string', value: 'VAR', help: 'The variable that holds the repository passphrase (stored in the keychain).' },
-  },
+  options: { ...DESTINATION_FLAGS, ...CONNECTION_FLAGS, url: DESTINATION_FLAGS.url, ca: DESTINATION_FLAGS.ca, 'path-style': S3_FLAGS['path-style'] },
   env: DESTINATION_ENV,
   async run({ values, positionals }, io, env) {
     const core = await openCore({ shell: 'cli', env });
@@ -76,51 +157,35 @@ const destinationAdd = defineCommand({
     if (!name) throw new UsageError('Usage: sitevault destination add NAME --url URL [--password-env VAR] [--passphrase-env VAR] …');
     if (name.length > 40) throw new UsageError(`A destination name has at most 40 characters (${name.length} given).`);
     if (!values.url) throw new UsageError('--url is required.');
-    const numbers = { timeoutSeconds: Number(values.timeout), maxRetries: Number(values['max-retries']), maxConnections: Number(values['max-connections']) };
-    for (const [key, value] of Object.entries(numbers)) if (!Number.isInteger(value) || value < 0) throw new UsageError(`${key} must be a whole number.`);
-    const passphrase = secretFromEnv(env, values['passphrase-env'], '--passphrase-env');
-    const isS3 = /^s3:\/\//i.test(values.url);
-    const given = (flags: readonly string[]) => flags.filter((flag) => values[flag as keyof typeof values] !== undefined && values[flag as keyof typeof values] !== false).map((flag) => `--${flag}`);
-    let connection;
-    if (isS3) {
-      const foreign = given(['password-env', 'identity', 'key-passphrase-env', 'host-key', 'accept-new-host-key', 'tls-fingerprint', 'active']);
-      if (foreign.length > 0)
-        throw new UsageError(
-          `${foreign.join(', ')} ${foreign.length > 1 ? 'do' : 'does'} not apply to an s3:// destination (its keys come from --access-key-id-env and --secret-key-env; its certificate is checked against the system’s CAs or --ca).`,
-        );
-      if (!values['access-key-id-env'] || !values['secret-key-env'])
-        throw new UsageError('An s3:// destination needs --access-key-id-env VAR and --secret-key-env VAR (the keys are never taken from the command line).');
-      connection = {
-        s3: {
-          endpoint: values.endpoint ?? '',
-          region: values.region ?? '',
-          pathStyle: values['path-style'],
-          accessKeyId: secretFromEnv(env, values['access-key-id-env'], '--access-key-id-env')!,
-          storageClass: values['storage-class'] ?? '',
-        },
-        password: secretFromEnv(env, values['secret-key-env'], '--secret-key-env'),
-        caFile: values.ca ?? null,
-      };
-    } else {
-      const foreign = given(Object.keys(S3_FLAGS));
-      if (foreign.length > 0) throw new UsageError(`${foreign.join(', ')} ${foreign.length > 1 ? 'are' : 'is'} for s3:// destinations only.`);
-      const location = parseLocation(values.url);
-      const { hostKey, tlsFingerprint } = values['accept-new-host-key']
-        ? await pinOnFirstUse(location, { hostKey: values['host-key'] ?? null, tlsFingerprint: values['tls-fingerprint'] ?? null, ca: values.ca }, numbers.timeoutSeconds, io)
-        : { hostKey: values['host-key'] ?? null, tlsFingerprint: values['tls-fingerprint'] ?? null };
-      connection = {
-        url: location.kind === 'local' ? location.path : values.url,
-        identityFile: values.identity ?? null,
-        hostKey,
-        caFile: values.ca ?? null,
-        tlsFingerprint,
-        passive: !values.active,
-        password: secretFromEnv(env, values['password-env'], '--password-env'),
-        keyPassphrase: secretFromEnv(env, values['key-passphrase-env'], '--key-passphrase-env'),
-      };
-    }
-    const { destination: saved } = await callService(core, 'destination:save', { name, url: values.url, ...connection, ...numbers, passphrase, create: false });
+    const input = await destinationSaveInput(name, values, null, env, io);
+    const { destination: saved } = await callService(core, 'destination:save', { ...input, create: false, mode: 'add' });
     io.out(`Saved destination ${saved.name} (${describeDestination(saved)}); its secrets are in the keychain.`);
+    return EXIT_OK;
+  },
+});
+
+const destinationEdit = defineCommand({
+  name: 'destination edit',
+  summary: 'Change a saved destination: only the options given change; the rest stays as saved.',
+  usage: ['destination edit NAME [--url URL] [--password-env VAR] [--secret-key-env VAR] [--region R] [options]'],
+  details: [
+    'A new password, secret key or passphrase replaces the one in the keychain (--passphrase-env only stores it: change the',
+    'repository’s own passphrase with key passwd). An address on another server needs its host key or certificate confirmed again.',
+  ],
+  positionals: [{ name: 'NAME', help: 'The destination’s name, as saved.' }],
+  options: {
+    ...DESTINATION_FLAGS,
+    passive: { type: 'boolean', help: 'FTP: passive mode again.' },
+    'virtual-hosted': { type: 'boolean', help: 'S3: address the bucket in the host name again (AWS).' },
+  },
+  env: DESTINATION_ENV,
+  async run({ values, positionals }, io, env) {
+    const name = requirePositional(positionals, 0, 'NAME');
+    const core = await openCore({ shell: 'cli', env });
+    const current = destinationSchema.parse((await callService(core, 'destination:get', { name })).settings);
+    const input = await destinationSaveInput(name, values, current, env, io);
+    const { destination: saved } = await callService(core, 'destination:save', { ...input, create: false, mode: 'edit' });
+    io.out(`Saved destination ${saved.name} (${describeDestination(saved)}).`);
     return EXIT_OK;
   },
 });
@@ -132,6 +197,6 @@ function describeDestination(d: { url: string; s3: { endpoint: string; region: s
 
 export const destinationCommand: CommandGroup = {
   name: 'destination',
-  summary: 'Save, list and remove destinations (where backups are stored).',
-  subcommands: [destinationAdd, destinationList, destinationRemove],
+  summary: 'Save, edit, list and remove destinations (where backups are stored).',
+  subcommands: [destinationAdd, destinationEdit, destinationList, destinationRemove],
 };

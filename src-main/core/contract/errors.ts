@@ -7,6 +7,8 @@ export const errorCodes = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
+  /** A site or destination is added under a name already saved. */
+  'ALREADY_EXISTS',
   'AUTH_FAILED',
   'HOST_KEY_UNKNOWN',
   'HOST_KEY_CHANGED',
@@ -76,6 +78,12 @@ export const hintKeys = [
   's3-region',
   /** S3: the service's certificate is not trusted (a self-hosted service with its own CA). */
   's3-certificate',
+  /** A site of that name is saved: edit it, or add this one under another name. */
+  'edit-or-rename-site',
+  /** A destination of that name is saved: edit it, or add this one under another name. */
+  'edit-or-rename-destination',
+  /** Sites back up to the destination being removed: give them another one first. */
+  'move-sites-first',
 ] as const;
 export type HintKey = (typeof hintKeys)[number];
 

@@ -9,6 +9,7 @@ export const operationNames = [
   'preferences:get',
   'preferences:set',
   'destination:list',
+  'destination:get',
   'destination:save',
   'destination:remove',
   'destination:changePassphrase',

@@ -284,9 +284,16 @@ export const operations = {
         keyPassphrase: z.string().optional(),
         /** Connect and create the repository when there is none (the command line leaves that to init). */
         create: z.boolean().default(true),
+        /** add: refuse a name already saved; edit: change the saved one of that name (the settings given replace its own). */
+        mode: z.enum(['add', 'edit']).default('add'),
       })
       .strict(),
     output: z.object({ destination: destinationInfoSchema, created: z.boolean() }),
+  },
+  'destination:get': {
+    summary: "A saved destination's settings as stored (never a secret: only whether each is stored).",
+    input: z.object({ name: z.string() }).strict(),
+    output: z.object({ settings: z.record(z.string(), z.unknown()), hasPassword: z.boolean(), hasPassphrase: z.boolean(), hasKeyPassphrase: z.boolean() }),
   },
   'destination:remove': {
     summary: 'Forgets a destination and its secrets (the repository itself is left in place).',
@@ -376,6 +383,8 @@ export const operations = {
         password: z.string().optional(),
         keyPassphrase: z.string().optional(),
         dbPassword: z.string().optional(),
+        /** add: refuse a name already saved; edit: change the saved one of that name (the settings given replace its own). */
+        mode: z.enum(['add', 'edit']).default('add'),
       })
       .strict(),
     output: z.object({ site: siteInfoSchema }),

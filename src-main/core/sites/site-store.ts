@@ -2,6 +2,7 @@ import { ApiError } from '../contract/errors';
 import { parseLocation } from '../backends/location';
 import type { SecretStore } from '../secrets/keychain';
 import type { SiteSecrets } from './open-site';
+import { checkSaveMode, type SaveMode } from '../settings/save-mode';
 import { siteSchema, type Site, type SettingsStore } from '../settings/settings-store';
 
 export type SiteSecret = 'password' | 'keyPassphrase' | 'dbPassword';
@@ -52,17 +53,47 @@ export class SiteStore {
     };
   }
 
-  async save(input: Partial<Site> & { name: string; url: string }, secrets: Partial<Record<SiteSecret, string>>): Promise<Site> {
+  /**
+   * Saves a site. `add` refuses a name already saved and `edit` one that is not (both checked
+   * under the settings lock, so two processes cannot both add one name); `upsert` is for
+   * internal updates of a site known to exist.
+   */
+  async save(input: Partial<Site> & { name: string; url: string }, secrets: Partial<Record<SiteSecret, string>>, mode: SaveMode = 'upsert'): Promise<Site> {
     const site = siteSchema.parse(input);
     const location = parseLocation(site.url);
     if (location.kind === 'local') throw new ApiError('BAD_REQUEST', 'A site is reached over sftp://, ftp:// or ftps://.', { hint: 'local-folder-source' });
     if (/[/\\]/.test(site.name)) throw new ApiError('BAD_REQUEST', 'A site name cannot contain slashes.');
-    for (const [key, value] of Object.entries(secrets) as Array<[SiteSecret, string | undefined]>) {
-      if (value !== undefined) await this.secrets.write(siteSecretAccount(site.name, key), value);
-    }
-    await this.settings.update((draft) => {
+    const writeSecrets = async () => {
+      for (const [key, value] of Object.entries(secrets) as Array<[SiteSecret, string | undefined]>) {
+        if (value !== undefined) await this.secrets.write(siteSecretAccount(site.name, key), value);
+      }
+    };
+    const place = (draft: { sites: Site[] }) => {
+      checkSaveMode(
+        mode,
+        draft.sites.some((s) => s.name === site.name),
+        'site',
+        site.name,
+      );
       draft.sites = [...draft.sites.filter((s) => s.name !== site.name), site];
-    });
+    };
+    if (mode === 'add') {
+      // The name first, then its secrets: a refused name never touches the secrets of the site that has it.
+      if (this.find(site.name)) checkSaveMode(mode, true, 'site', site.name);
+      await this.settings.update(place);
+      try {
+        await writeSecrets();
+      } catch (error) {
+        await this.settings.update((draft) => {
+          draft.sites = draft.sites.filter((s) => s.name !== site.name);
+        });
+        throw error;
+      }
+    } else {
+      if (mode === 'edit') this.get(site.name);
+      await writeSecrets();
+      await this.settings.update(place);
+    }
     return site;
   }
 

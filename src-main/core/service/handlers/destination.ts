@@ -30,9 +30,20 @@ export function destinationHandlers(ctx: ServiceContext): HandlersOf<'destinatio
       return { destinations: await Promise.all(ctx.destinations.list().map((d) => destinationInfo(ctx, d))) };
     },
 
-    async 'destination:save'({ name, url, password, passphrase, keyPassphrase, create, ...settings }) {
+    async 'destination:get'({ name }) {
+      const destination = ctx.destinations.find(name);
+      if (!destination) throw new ApiError('NOT_FOUND', `No destination named ${name}.`, { hint: 'check-destination-name' });
+      return {
+        settings: { ...destination },
+        hasPassword: await ctx.destinations.has(name, 'password'),
+        hasPassphrase: await ctx.destinations.has(name, 'passphrase'),
+        hasKeyPassphrase: await ctx.destinations.has(name, 'keyPassphrase'),
+      };
+    },
+
+    async 'destination:save'({ mode, name, url, password, passphrase, keyPassphrase, create, ...settings }) {
       const existing = ctx.destinations.find(name);
-      await ctx.destinations.save({ ...existing, name, url, ...settings }, { password, passphrase, keyPassphrase });
+      await ctx.destinations.save({ ...existing, name, url, ...settings }, { password, passphrase, keyPassphrase }, mode);
       let created = false;
       const opened = create ? await ctx.destinations.open(name) : null;
       if (opened)
@@ -51,6 +62,11 @@ export function destinationHandlers(ctx: ServiceContext): HandlersOf<'destinatio
     },
 
     async 'destination:remove'({ name }) {
+      const users = ctx.sites
+        .list()
+        .filter((site) => site.destination === name || site.copyTo === name)
+        .map((site) => site.name);
+      if (users.length > 0) throw new ApiError('BAD_REQUEST', `${users.join(', ')} ${users.length === 1 ? 'backs' : 'back'} up to ${name}; nothing was removed.`, { hint: 'move-sites-first' });
       await ctx.destinations.remove(name);
       return { removed: true };
     },

@@ -21,7 +21,7 @@ export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
       };
     },
 
-    async 'site:save'({ password, keyPassphrase, dbPassword, database, retention, excludes, wordpressExcludes, rereadEvery, ...fields }) {
+    async 'site:save'({ mode, password, keyPassphrase, dbPassword, database, retention, excludes, wordpressExcludes, rereadEvery, ...fields }) {
       for (const name of [fields.destination, fields.copyTo]) if (name && !ctx.destinations.find(name)) throw new ApiError('NOT_FOUND', `No destination named ${name}.`, { hint: 'check-destination-name' });
       if (fields.copyTo && fields.copyTo === fields.destination) throw new ApiError('BAD_REQUEST', 'The second destination must be another one than the first: two copies in one place are one backup.');
       const existing = ctx.sites.find(fields.name);
@@ -36,6 +36,7 @@ export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
           rereadEvery: rereadEvery ?? existing?.rereadEvery ?? 0,
         },
         { password, keyPassphrase, dbPassword },
+        mode,
       );
       // A new database setting or password is the user's own choice: the database found next is the site's.
       // Any other change (a schedule, an exclusion) keeps what was recorded, and its warning.
