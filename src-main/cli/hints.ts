@@ -26,6 +26,7 @@ const HINTS: Record<HintKey, string> = {
   's3-region': 'Give the bucket’s region with --s3-region (or --region for a saved destination).',
   's3-certificate': 'If the service uses a CA of its own (a self-hosted server), give its certificate with --ca FILE.',
   'edit-or-rename-site': 'Change that site with sitevault site edit NAME [options], remove it with sitevault site remove NAME, or add this one under another name.',
+  'read-again': 'Run the command again: it reads the saved settings afresh.',
   'move-sites-first': 'Give those sites another destination first (sitevault site edit NAME --destination OTHER, or --no-copy for a second destination).',
   'edit-or-rename-destination': 'Change that destination with sitevault destination edit NAME [options], or add this one under another name.',
 };

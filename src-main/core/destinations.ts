@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { checkSaveMode, type SaveMode } from './settings/save-mode';
+import { checkRevision, checkSaveMode, replaceSecrets, revisionOf, type SaveMode } from './settings/save-mode';
 import { ApiError } from './contract/errors';
 import type { Backend } from './backends/backend';
-import { parseStorageLocation, type StorageLocation } from './backends/location';
+import { parseStorageLocation, sameLogin, type StorageLocation } from './backends/location';
 import { openBackend } from './backends/open-backend';
 import { SharedBackends } from './backends/shared-backend';
 import { Repository } from './engine/repository';
@@ -11,6 +11,8 @@ import type { SecretStore } from './secrets/keychain';
 import { destinationSchema, type Destination, type SettingsStore } from './settings/settings-store';
 
 export type DestinationSecret = 'password' | 'passphrase' | 'keyPassphrase';
+/** The secrets of a destination's login (the passphrase is the repository's, whatever the login). */
+const LOGIN_SECRETS = ['password', 'keyPassphrase'] as const;
 
 export function secretAccount(name: string, secret: DestinationSecret): string {
   return `destination:${name}:${secret}`;
@@ -71,51 +73,43 @@ export class Destinations {
     return this.secrets.has(secretAccount(name, secret));
   }
 
-  /** Saves a destination; `add` refuses a saved name and `edit` an unknown one, as sites do (see SiteStore.save). */
-  async save(input: Partial<Destination> & { name: string; url: string }, secrets: DestinationSecrets, mode: SaveMode = 'upsert'): Promise<Destination> {
+  /** Saves a destination; modes, revisions and secrets as for sites (see SiteStore.save). */
+  async save(input: Partial<Destination> & { name: string; url: string }, secrets: DestinationSecrets, mode: SaveMode = 'upsert', basedOn?: string): Promise<Destination> {
     const destination = withCheckedLocation(destinationSchema.parse(input));
     if (/[/\\\\]/.test(destination.name) || destination.name.trim() !== destination.name) {
       throw new ApiError('BAD_REQUEST', 'A destination name cannot contain slashes or start or end with a space.');
     }
-    const writeSecrets = async () => {
-      for (const [key, value] of Object.entries(secrets) as Array<[DestinationSecret, string | undefined]>) {
-        if (value !== undefined) await this.secrets.write(secretAccount(destination.name, key), value);
-      }
-    };
-    const place = (draft: { destinations: Destination[] }) => {
-      checkSaveMode(
-        mode,
-        draft.destinations.some((d) => d.name === destination.name),
-        'destination',
-        destination.name,
-      );
+    if (mode === 'add' && this.find(destination.name)) checkSaveMode(mode, true, 'destination', destination.name);
+    await this.settings.update(async (draft) => {
+      const current = draft.destinations.find((d) => d.name === destination.name);
+      checkSaveMode(mode, current !== undefined, 'destination', destination.name);
+      if (current) checkRevision(current, basedOn, 'destination', destination.name);
+      // An S3 secret key signs requests and is never sent; a login password goes to the server it names.
+      const otherLogin = current !== undefined && !current.s3 && !destination.s3 && !sameLogin(current.url, destination.url);
+      await replaceSecrets(this.secrets, (secret) => secretAccount(destination.name, secret), LOGIN_SECRETS, secrets, !current || otherLogin);
+      if (secrets.passphrase !== undefined) await this.secrets.write(secretAccount(destination.name, 'passphrase'), secrets.passphrase);
+      else if (!current) await this.secrets.remove(secretAccount(destination.name, 'passphrase'));
       draft.destinations = [...draft.destinations.filter((d) => d.name !== destination.name), destination];
-    };
-    if (mode === 'add') {
-      if (this.find(destination.name)) checkSaveMode(mode, true, 'destination', destination.name);
-      await this.settings.update(place);
-      try {
-        await writeSecrets();
-      } catch (error) {
-        await this.settings.update((draft) => {
-          draft.destinations = draft.destinations.filter((d) => d.name !== destination.name);
-        });
-        throw error;
-      }
-    } else {
-      if (mode === 'edit') checkSaveMode(mode, this.find(destination.name) !== undefined, 'destination', destination.name);
-      await writeSecrets();
-      await this.settings.update(place);
-    }
+    });
     return destination;
   }
 
-  async remove(name: string): Promise<void> {
-    if (!this.find(name)) throw new ApiError('NOT_FOUND', `No destination named ${name}.`);
-    await this.settings.update((draft) => {
+  /** The revision of a saved destination, for an edit to name. */
+  revision(name: string): string {
+    const destination = this.find(name);
+    if (!destination) throw new ApiError('NOT_FOUND', `No destination named ${name}.`, { hint: 'check-destination-name' });
+    return revisionOf(destination);
+  }
+
+  /** Forgets a destination and its secrets; `inUse` (under the lock) names the sites that still back up to it. */
+  async remove(name: string, inUse: (draft: { sites: ReadonlyArray<{ name: string; destination: string | null; copyTo: string | null }> }) => void = () => {}): Promise<void> {
+    if (!this.find(name)) throw new ApiError('NOT_FOUND', `No destination named ${name}.`, { hint: 'check-destination-name' });
+    await this.settings.update(async (draft) => {
+      if (!draft.destinations.some((d) => d.name === name)) throw new ApiError('NOT_FOUND', `No destination named ${name}.`, { hint: 'check-destination-name' });
+      inUse(draft);
+      for (const secret of ['password', 'passphrase', 'keyPassphrase'] as const) await this.secrets.remove(secretAccount(name, secret));
       draft.destinations = draft.destinations.filter((d) => d.name !== name);
     });
-    for (const secret of ['password', 'passphrase', 'keyPassphrase'] as const) await this.secrets.remove(secretAccount(name, secret));
   }
 
   /** The destination's repository, opened with the passphrase from the keychain; the caller closes its backend. */

@@ -67,3 +67,8 @@ export function connectionFromSettings(name: string, url: string, settings: { ti
 export function sameServer(a: Pick<ConnectionForm, 'protocol' | 'host' | 'port'>, b: Pick<ConnectionForm, 'protocol' | 'host' | 'port'>): boolean {
   return a.protocol === b.protocol && a.host.trim().toLowerCase() === b.host.trim().toLowerCase() && a.port === b.port;
 }
+
+/** The server part of an address (protocol, user, host, port), in lower case: what a confirmed key or certificate belongs to. */
+export function serverOf(url: string): string {
+  return url.replace(/^([a-z0-9]+:\/\/[^/]*).*$/i, '$1').toLowerCase();
+}

@@ -25,6 +25,7 @@ const HINTS: Record<HintKey, string> = {
   's3-region': 'Correct the destination’s Region: Cloudflare R2 uses auto; Backblaze B2 and Wasabi show it in the endpoint’s address.',
   's3-certificate': 'If the service uses a certificate of its own (a MinIO server in the office), give its CA certificate file under Advanced.',
   'edit-or-rename-site': 'Choose another name for this site, or cancel and use Edit on the card of the site that has this name.',
+  'read-again': 'Cancel, open it again to see the settings as they are now, and redo your change.',
   'move-sites-first': 'Choose another destination for those sites first (Edit on each site’s card).',
   'edit-or-rename-destination': 'Choose another name for this destination, or cancel and use Edit on the destination that has this name.',
 };

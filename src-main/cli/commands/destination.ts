@@ -1,4 +1,4 @@
-import { parseLocation } from '../../core/backends/location';
+import { parseLocation, sameServer } from '../../core/backends/location';
 import { openCore } from '../../core/open-core';
 import type { Input } from '../../core/contract/operations';
 import { destinationSchema, type Destination } from '../../core/settings/settings-store';
@@ -116,8 +116,7 @@ async function destinationSaveInput(name: string, values: DestinationFlagValues,
   if (foreign.length > 0) throw new UsageError(`${foreign.join(', ')} ${foreign.length > 1 ? 'are' : 'is'} for s3:// destinations only.`);
   const location = parseLocation(url);
   // A pinned key or certificate belongs to its server: a new server is confirmed again.
-  const previous = current ? parseLocation(current.url) : null;
-  const keepPins = previous !== null && previous.kind === location.kind && (location.kind === 'local' || (previous.kind !== 'local' && previous.host === location.host && previous.port === location.port));
+  const keepPins = current !== null && !current.s3 && sameServer(current.url, url);
   const pins = { hostKey: values['host-key'] ?? (keepPins ? current!.hostKey : null), tlsFingerprint: values['tls-fingerprint'] ?? (keepPins ? current!.tlsFingerprint : null) };
   const ca = values.ca ?? current?.caFile ?? undefined;
   const { hostKey, tlsFingerprint } = values['accept-new-host-key'] ? await pinOnFirstUse(location, { ...pins, ca }, numbers.timeoutSeconds, io) : pins;
@@ -182,9 +181,10 @@ const destinationEdit = defineCommand({
   async run({ values, positionals }, io, env) {
     const name = requirePositional(positionals, 0, 'NAME');
     const core = await openCore({ shell: 'cli', env });
-    const current = destinationSchema.parse((await callService(core, 'destination:get', { name })).settings);
+    const { settings, revision } = await callService(core, 'destination:get', { name });
+    const current = destinationSchema.parse(settings);
     const input = await destinationSaveInput(name, values, current, env, io);
-    const { destination: saved } = await callService(core, 'destination:save', { ...input, create: false, mode: 'edit' });
+    const { destination: saved } = await callService(core, 'destination:save', { ...input, create: false, mode: 'edit', basedOn: revision });
     io.out(`Saved destination ${saved.name} (${describeDestination(saved)}).`);
     return EXIT_OK;
   },

@@ -1,4 +1,4 @@
-import { parseLocation } from '../../core/backends/location';
+import { parseLocation, sameLogin, sameServer } from '../../core/backends/location';
 import { openCore } from '../../core/open-core';
 import type { Input } from '../../core/contract/operations';
 import { siteSchema, type Site } from '../../core/settings/settings-store';
@@ -207,12 +207,6 @@ function wholeNumber(value: string | undefined, flag: string): number | undefine
   return number;
 }
 
-/** Whether two site addresses reach the same server (same protocol, host and port), so a pinned key still holds. */
-function sameServer(a: string, b: string): boolean {
-  const [x, y] = [parseLocation(a), parseLocation(b)];
-  return x.kind === y.kind && x.kind !== 'local' && y.kind !== 'local' && x.host === y.host && x.port === y.port;
-}
-
 /**
  * What `site add` (over nothing) and `site edit` (over the saved site) send to `site:save`: the
  * flags given, and for the rest what is saved (or the defaults).
@@ -232,6 +226,8 @@ async function siteSaveInput(name: string, values: SiteFlagValues, current: Site
   const { hostKey, tlsFingerprint } = values['accept-new-host-key'] ? await pinOnFirstUse(location, { ...pins, ca }, Number(values.timeout ?? current?.timeoutSeconds ?? 30), io) : pins;
   if (current && !keepPins && !hostKey && !tlsFingerprint && location.kind !== 'ftp')
     io.err(`The address names another server: confirm its ${location.kind === 'sftp' ? 'host key' : 'certificate'} with --host-key, --tls-fingerprint or --accept-new-host-key before its next backup.`);
+  if (current && !sameLogin(current.url, url) && !values['password-env'] && !values['key-passphrase-env'])
+    io.err('The address names another login: the saved password and key passphrase are removed (they belong to the old one); give the new ones with --password-env or --key-passphrase-env.');
   const copyTo = values['no-copy'] ? null : (values['copy-to'] ?? current?.copyTo ?? null);
   const destination = values.destination ?? current?.destination ?? null;
   if (values['copy-daily-at'] && !copyTo) throw new UsageError('--copy-daily-at needs --copy-to (the second destination).');
@@ -320,9 +316,9 @@ const siteEdit = defineCommand({
   async run({ values, positionals }, io, env) {
     const name = requirePositional(positionals, 0, 'NAME');
     const core = await openCore({ shell: 'cli', env });
-    const { settings } = await callService(core, 'site:get', { name });
+    const { settings, revision } = await callService(core, 'site:get', { name });
     const current = siteSchema.parse(settings);
-    const { site: saved } = await callService(core, 'site:save', { ...(await siteSaveInput(name, values, current, env, io)), mode: 'edit' });
+    const { site: saved } = await callService(core, 'site:save', { ...(await siteSaveInput(name, values, current, env, io)), mode: 'edit', basedOn: revision });
     io.out(`Saved site ${saved.name} (${saved.environment}).`);
     return EXIT_OK;
   },

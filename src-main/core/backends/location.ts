@@ -162,3 +162,21 @@ export function describeLocation(location: Location): string {
   if (location.kind === 'local') return location.path;
   return `${location.kind}://${location.username}@${location.host}:${location.port}${location.path.startsWith('~') ? '/' : ''}${location.path}`;
 }
+
+/**
+ * Whether two addresses name the same login on the same server (protocol, host, port, user).
+ * A saved password or key passphrase belongs to one login, and a confirmed key to one server:
+ * neither goes with an address that names another.
+ */
+export function sameLogin(a: string, b: string): boolean {
+  const [x, y] = [parseLocation(a), parseLocation(b)];
+  if (x.kind === 'local' || y.kind === 'local') return x.kind === y.kind;
+  return x.kind === y.kind && x.host.toLowerCase() === y.host.toLowerCase() && x.port === y.port && x.username === y.username;
+}
+
+/** Whether two addresses name the same server (protocol, host, port), so a key or certificate confirmed for one holds for the other. */
+export function sameServer(a: string, b: string): boolean {
+  const [x, y] = [parseLocation(a), parseLocation(b)];
+  if (x.kind === 'local' || y.kind === 'local') return x.kind === y.kind;
+  return x.kind === y.kind && x.host.toLowerCase() === y.host.toLowerCase() && x.port === y.port;
+}

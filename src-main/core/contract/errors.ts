@@ -9,6 +9,8 @@ export const errorCodes = [
   'NOT_FOUND',
   /** A site or destination is added under a name already saved. */
   'ALREADY_EXISTS',
+  /** An edit started from settings that another process changed since. */
+  'CONFLICT',
   'AUTH_FAILED',
   'HOST_KEY_UNKNOWN',
   'HOST_KEY_CHANGED',
@@ -84,6 +86,8 @@ export const hintKeys = [
   'edit-or-rename-destination',
   /** Sites back up to the destination being removed: give them another one first. */
   'move-sites-first',
+  /** Saved settings changed elsewhere since they were read: read them again and redo the change. */
+  'read-again',
 ] as const;
 export type HintKey = (typeof hintKeys)[number];
 

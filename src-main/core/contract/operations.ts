@@ -286,6 +286,8 @@ export const operations = {
         create: z.boolean().default(true),
         /** add: refuse a name already saved; edit: change the saved one of that name (the settings given replace its own). */
         mode: z.enum(['add', 'edit']).default('add'),
+        /** edit: the revision read (site:get, destination:get); the edit is refused with CONFLICT if the saved settings changed since. */
+        basedOn: z.string().optional(),
       })
       .strict(),
     output: z.object({ destination: destinationInfoSchema, created: z.boolean() }),
@@ -293,7 +295,7 @@ export const operations = {
   'destination:get': {
     summary: "A saved destination's settings as stored (never a secret: only whether each is stored).",
     input: z.object({ name: z.string() }).strict(),
-    output: z.object({ settings: z.record(z.string(), z.unknown()), hasPassword: z.boolean(), hasPassphrase: z.boolean(), hasKeyPassphrase: z.boolean() }),
+    output: z.object({ settings: z.record(z.string(), z.unknown()), revision: z.string(), hasPassword: z.boolean(), hasPassphrase: z.boolean(), hasKeyPassphrase: z.boolean() }),
   },
   'destination:remove': {
     summary: 'Forgets a destination and its secrets (the repository itself is left in place).',
@@ -348,7 +350,7 @@ export const operations = {
     summary: "A saved site's settings as stored (never a secret: only whether each is stored).",
     input: z.object({ name: z.string() }).strict(),
     // The settings file's own shape (settings-store.ts), passed through as it is.
-    output: z.object({ settings: z.record(z.string(), z.unknown()), hasPassword: z.boolean(), hasKeyPassphrase: z.boolean(), hasDatabasePassword: z.boolean() }),
+    output: z.object({ settings: z.record(z.string(), z.unknown()), revision: z.string(), hasPassword: z.boolean(), hasKeyPassphrase: z.boolean(), hasDatabasePassword: z.boolean() }),
   },
   'site:save': {
     summary: 'Saves a site; its secrets go to the keychain and never come back.',
@@ -385,6 +387,8 @@ export const operations = {
         dbPassword: z.string().optional(),
         /** add: refuse a name already saved; edit: change the saved one of that name (the settings given replace its own). */
         mode: z.enum(['add', 'edit']).default('add'),
+        /** edit: the revision read (site:get, destination:get); the edit is refused with CONFLICT if the saved settings changed since. */
+        basedOn: z.string().optional(),
       })
       .strict(),
     output: z.object({ site: siteInfoSchema }),

@@ -186,8 +186,8 @@ export class SettingsStore {
     return this.#data;
   }
 
-  /** Applies `change` to the file's current content, under the lock, and saves it atomically. */
-  async update(change: (draft: Settings) => void): Promise<void> {
+  /** Applies `change` to the file's current content, under the lock, and saves it atomically (a throw in `change` saves nothing). */
+  async update(change: (draft: Settings) => void | Promise<void>): Promise<void> {
     await withFileLock(
       this.path,
       async () => {
@@ -195,7 +195,7 @@ export class SettingsStore {
         const base = current?.data ?? defaults();
         if (current) this.#adopt(base, current.signature);
         const draft = structuredClone(base);
-        change(draft);
+        await change(draft);
         const next = settingsSchema.parse(draft);
         await replaceFile(this.path, serialize(next));
         this.#data = next;

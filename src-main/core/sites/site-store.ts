@@ -1,11 +1,12 @@
 import { ApiError } from '../contract/errors';
-import { parseLocation } from '../backends/location';
+import { parseLocation, sameLogin } from '../backends/location';
 import type { SecretStore } from '../secrets/keychain';
 import type { SiteSecrets } from './open-site';
-import { checkSaveMode, type SaveMode } from '../settings/save-mode';
+import { checkRevision, checkSaveMode, replaceSecrets, revisionOf, type SaveMode } from '../settings/save-mode';
 import { siteSchema, type Site, type SettingsStore } from '../settings/settings-store';
 
 export type SiteSecret = 'password' | 'keyPassphrase' | 'dbPassword';
+const SITE_SECRETS: readonly SiteSecret[] = ['password', 'keyPassphrase', 'dbPassword'];
 
 export function siteSecretAccount(name: string, secret: SiteSecret): string {
   return `site:${name}:${secret}`;
@@ -54,54 +55,42 @@ export class SiteStore {
   }
 
   /**
-   * Saves a site. `add` refuses a name already saved and `edit` one that is not (both checked
-   * under the settings lock, so two processes cannot both add one name); `upsert` is for
-   * internal updates of a site known to exist.
+   * Saves a site, under the settings lock from the check to the write. `add` refuses a name
+   * already saved and `edit` one that is not; `basedOn` (the revision the edit started from)
+   * refuses an edit of settings changed since. Secrets not given stay only on an edit of the
+   * same login: an add drops any an earlier site of that name left, and an address that names
+   * another login (protocol, host, port, user) drops the old login's, so they never reach it.
    */
-  async save(input: Partial<Site> & { name: string; url: string }, secrets: Partial<Record<SiteSecret, string>>, mode: SaveMode = 'upsert'): Promise<Site> {
+  async save(input: Partial<Site> & { name: string; url: string }, secrets: Partial<Record<SiteSecret, string>>, mode: SaveMode = 'upsert', basedOn?: string): Promise<Site> {
     const site = siteSchema.parse(input);
     const location = parseLocation(site.url);
     if (location.kind === 'local') throw new ApiError('BAD_REQUEST', 'A site is reached over sftp://, ftp:// or ftps://.', { hint: 'local-folder-source' });
     if (/[/\\]/.test(site.name)) throw new ApiError('BAD_REQUEST', 'A site name cannot contain slashes.');
-    const writeSecrets = async () => {
-      for (const [key, value] of Object.entries(secrets) as Array<[SiteSecret, string | undefined]>) {
-        if (value !== undefined) await this.secrets.write(siteSecretAccount(site.name, key), value);
-      }
-    };
-    const place = (draft: { sites: Site[] }) => {
-      checkSaveMode(
-        mode,
-        draft.sites.some((s) => s.name === site.name),
-        'site',
-        site.name,
-      );
+    // Refused before the lock too, so that a plain mistake waits for no other process.
+    if (mode === 'add' && this.find(site.name)) checkSaveMode(mode, true, 'site', site.name);
+    await this.settings.update(async (draft) => {
+      const current = draft.sites.find((s) => s.name === site.name);
+      checkSaveMode(mode, current !== undefined, 'site', site.name);
+      if (current) checkRevision(current, basedOn, 'site', site.name);
+      const otherLogin = current !== undefined && !sameLogin(current.url, site.url);
+      await replaceSecrets(this.secrets, (secret) => siteSecretAccount(site.name, secret), SITE_SECRETS, secrets, !current || otherLogin);
       draft.sites = [...draft.sites.filter((s) => s.name !== site.name), site];
-    };
-    if (mode === 'add') {
-      // The name first, then its secrets: a refused name never touches the secrets of the site that has it.
-      if (this.find(site.name)) checkSaveMode(mode, true, 'site', site.name);
-      await this.settings.update(place);
-      try {
-        await writeSecrets();
-      } catch (error) {
-        await this.settings.update((draft) => {
-          draft.sites = draft.sites.filter((s) => s.name !== site.name);
-        });
-        throw error;
-      }
-    } else {
-      if (mode === 'edit') this.get(site.name);
-      await writeSecrets();
-      await this.settings.update(place);
-    }
+    });
     return site;
+  }
+
+  /** The revision of a saved site, for an edit to name (see `save`). */
+  revision(name: string): string {
+    return revisionOf(this.get(name));
   }
 
   async remove(name: string): Promise<void> {
     this.get(name);
-    await this.settings.update((draft) => {
+    await this.settings.update(async (draft) => {
+      if (!draft.sites.some((s) => s.name === name)) throw new ApiError('NOT_FOUND', `No site named ${name}.`, { hint: 'check-site-name' });
+      // The secrets first: a keychain that fails leaves the site saved, never secrets without a site.
+      for (const secret of SITE_SECRETS) await this.secrets.remove(siteSecretAccount(name, secret));
       draft.sites = draft.sites.filter((s) => s.name !== name);
     });
-    for (const secret of ['password', 'keyPassphrase', 'dbPassword'] as const) await this.secrets.remove(siteSecretAccount(name, secret));
   }
 }

@@ -116,17 +116,19 @@ describe('sitevault site edit', () => {
     expect(backup.code, backup.stderr).toBe(0);
   });
 
-  it('an address on another server drops the pinned key: the next backup stops at HOST_KEY_UNKNOWN until the key is confirmed again', async () => {
+  it('an address on another server drops the pinned key and the saved password: the next backup stops before connecting until both are given again', async () => {
     const moved = await sv(['site', 'edit', 'client-b', '--url', siteUrl('localhost')]);
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stderr).toContain('confirm its host key');
-    expect(await json(['site', 'show', 'client-b', '--json'])).toMatchObject({ url: siteUrl('localhost'), hostKey: null, excludes: ['wp-content/cache/'] });
+    expect(moved.stderr).toContain('the saved password and key passphrase are removed');
+    expect(await json(['site', 'show', 'client-b', '--json'])).toMatchObject({ url: siteUrl('localhost'), hostKey: null, hasPassword: false, excludes: ['wp-content/cache/'] });
 
     const refused = await sv(['backup', '--site', 'client-b']);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('HOST_KEY_UNKNOWN');
+    // Nothing to log in with: the backup stops before it connects.
+    expect(refused.stderr).toContain('No password or key was given for');
 
-    const pinned = await sv(['site', 'edit', 'client-b', '--accept-new-host-key']);
+    const pinned = await sv(['site', 'edit', 'client-b', '--accept-new-host-key', '--password-env', 'SHELL_PASSWORD']);
     expect(pinned.code, pinned.stderr).toBe(0);
     expect(await json(['site', 'show', 'client-b', '--json'])).toMatchObject({ hostKey: harness.sshd!.hostKeyFingerprint });
     expect((await sv(['backup', '--site', 'client-b'])).code).toBe(0);
@@ -152,6 +154,13 @@ describe('sitevault destination edit', () => {
     expect((await settings()).destinations).toEqual([expect.objectContaining({ name: 'office', url: join(home, 'repo'), timeoutSeconds: 12, maxConnections: 3 })]);
     const listed = await json(['snapshots', '--repo', 'office', '--json']);
     expect(listed.length).toBeGreaterThan(0);
+
+    // A passphrase is stored only once it opened the repository: a typo keeps the one that works.
+    const typo = await sv(['destination', 'edit', 'office', '--passphrase-env', 'WRONG_PASSWORD']);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('The passphrase given did not open the repository of office');
+    expect(typo.stderr).toContain('the saved passphrase was kept');
+    expect((await sv(['snapshots', '--repo', 'office'])).code).toBe(0);
 
     const inUse = await sv(['destination', 'remove', 'office']);
     expect(inUse.code).toBe(1);

@@ -1,7 +1,7 @@
 import { DEFAULT_CONNECTION } from '../../backends/connection';
 import { parseStorageLocation } from '../../backends/location';
 import { S3Backend } from '../../backends/s3-backend';
-import { ApiError } from '../../contract/errors';
+import { ApiError, toErrorPayload } from '../../contract/errors';
 import { Repository } from '../../engine/repository';
 import type { Destination } from '../../settings/settings-store';
 import type { HandlersOf, ServiceContext } from '../context';
@@ -35,15 +35,33 @@ export function destinationHandlers(ctx: ServiceContext): HandlersOf<'destinatio
       if (!destination) throw new ApiError('NOT_FOUND', `No destination named ${name}.`, { hint: 'check-destination-name' });
       return {
         settings: { ...destination },
+        revision: ctx.destinations.revision(name),
         hasPassword: await ctx.destinations.has(name, 'password'),
         hasPassphrase: await ctx.destinations.has(name, 'passphrase'),
         hasKeyPassphrase: await ctx.destinations.has(name, 'keyPassphrase'),
       };
     },
 
-    async 'destination:save'({ mode, name, url, password, passphrase, keyPassphrase, create, ...settings }) {
+    async 'destination:save'({ mode, basedOn, name, url, password, passphrase, keyPassphrase, create, ...settings }) {
       const existing = ctx.destinations.find(name);
-      await ctx.destinations.save({ ...existing, name, url, ...settings }, { password, passphrase, keyPassphrase }, mode);
+      // An edit stores a passphrase only once it opened the repository: a typo must not replace the one that works.
+      const checkPassphraseFirst = mode === 'edit' && passphrase !== undefined;
+      await ctx.destinations.save({ ...existing, name, url, ...settings }, { password, passphrase: checkPassphraseFirst ? undefined : passphrase, keyPassphrase }, mode, basedOn);
+      if (checkPassphraseFirst) {
+        const { backend } = await ctx.destinations.open(name);
+        try {
+          await Repository.open(backend, passphrase, { loadIndex: false }).catch((error: unknown) => {
+            const payload = toErrorPayload(error);
+            throw new ApiError(
+              payload.code === 'AUTH_FAILED' ? 'AUTH_FAILED' : payload.code,
+              `The passphrase given did not open the repository of ${name} (${payload.message}); the saved passphrase was kept, and the other changes are saved.`,
+            );
+          });
+        } finally {
+          await backend.close();
+        }
+        await ctx.destinations.save(ctx.destinations.find(name)!, { passphrase });
+      }
       let created = false;
       const opened = create ? await ctx.destinations.open(name) : null;
       if (opened)
@@ -62,12 +80,11 @@ export function destinationHandlers(ctx: ServiceContext): HandlersOf<'destinatio
     },
 
     async 'destination:remove'({ name }) {
-      const users = ctx.sites
-        .list()
-        .filter((site) => site.destination === name || site.copyTo === name)
-        .map((site) => site.name);
-      if (users.length > 0) throw new ApiError('BAD_REQUEST', `${users.join(', ')} ${users.length === 1 ? 'backs' : 'back'} up to ${name}; nothing was removed.`, { hint: 'move-sites-first' });
-      await ctx.destinations.remove(name);
+      // Checked under the settings lock, so that no site saved meanwhile is left pointing at nothing.
+      await ctx.destinations.remove(name, ({ sites }) => {
+        const users = sites.filter((site) => site.destination === name || site.copyTo === name).map((site) => site.name);
+        if (users.length > 0) throw new ApiError('BAD_REQUEST', `${users.join(', ')} ${users.length === 1 ? 'backs' : 'back'} up to ${name}; nothing was removed.`, { hint: 'move-sites-first' });
+      });
       return { removed: true };
     },
 

@@ -15,13 +15,14 @@ export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
       const site = ctx.sites.get(name);
       return {
         settings: { ...site },
+        revision: ctx.sites.revision(name),
         hasPassword: await ctx.sites.has(name, 'password'),
         hasKeyPassphrase: await ctx.sites.has(name, 'keyPassphrase'),
         hasDatabasePassword: await ctx.sites.has(name, 'dbPassword'),
       };
     },
 
-    async 'site:save'({ mode, password, keyPassphrase, dbPassword, database, retention, excludes, wordpressExcludes, rereadEvery, ...fields }) {
+    async 'site:save'({ mode, basedOn, password, keyPassphrase, dbPassword, database, retention, excludes, wordpressExcludes, rereadEvery, ...fields }) {
       for (const name of [fields.destination, fields.copyTo]) if (name && !ctx.destinations.find(name)) throw new ApiError('NOT_FOUND', `No destination named ${name}.`, { hint: 'check-destination-name' });
       if (fields.copyTo && fields.copyTo === fields.destination) throw new ApiError('BAD_REQUEST', 'The second destination must be another one than the first: two copies in one place are one backup.');
       const existing = ctx.sites.find(fields.name);
@@ -37,6 +38,7 @@ export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
         },
         { password, keyPassphrase, dbPassword },
         mode,
+        basedOn,
       );
       // A new database setting or password is the user's own choice: the database found next is the site's.
       // Any other change (a schedule, an exclusion) keeps what was recorded, and its warning.
