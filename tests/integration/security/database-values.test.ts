@@ -112,8 +112,9 @@ describe('database settings read from a compromised site', () => {
       await serve.stop();
     }
 
-    // Saving the site again without touching its database keeps the warning: only the user's acceptance clears it.
-    await addSite('Drift', drift.remotePath);
+    // Editing the site without touching its database keeps the warning: only the user's acceptance clears it.
+    const edited = await sv(['site', 'edit', 'Drift', '--timeout', '31', '--exclude', 'wp-content/cache/']);
+    expect(edited.code, edited.stderr).toBe(0);
     const driftInfo = async () => ((await json(['site', 'list', '--json'])) as Array<{ name: string; databaseSettingsChanged: string | null }>).find((s) => s.name === 'Drift')!;
     expect((await driftInfo()).databaseSettingsChanged).toMatch(/may be compromised/);
     expect((await sv(['site', 'list'])).stdout).toMatch(/Drift[\s\S]*wp-config\.php now names the database/);
