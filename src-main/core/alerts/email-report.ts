@@ -1,5 +1,4 @@
 import { readKeyFile } from '../backends/key-files';
-import { createTransport } from 'nodemailer';
 import type { EmailPreferences } from '../settings/preferences';
 
 export interface EmailMessage {
@@ -27,6 +26,8 @@ export async function sendEmail(settings: EmailPreferences, password: string | n
       throw new EmailError(`The mail server's ${(error as Error).message.replace(/^The /, '')}`);
     }
   }
+  // Loaded when a message goes out: most runs send none, and every run would pay for loading it.
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     host: settings.host,
     port: settings.port,

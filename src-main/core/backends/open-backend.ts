@@ -3,7 +3,9 @@ import { DEFAULT_CONNECTION, type ConnectionSecrets, type ConnectionSettings } f
 import { FtpBackend } from './ftp-backend';
 import { LocalBackend } from './local-backend';
 import type { StorageLocation } from './location';
-import { S3Backend } from './s3-backend';
+import { LazyBackend } from './lazy-backend';
+import { describeStorageLocation } from './location';
+import { S3_PACK_TARGET_BYTES } from './s3-sizes';
 import { SftpBackend } from './sftp-backend';
 import { ConcurrencyLimitedBackend, RetryingBackend } from './wrappers';
 
@@ -22,9 +24,12 @@ export function openBackend(location: StorageLocation, secrets: ConnectionSecret
     case 'ftps':
       backend = new FtpBackend({ ...location, secure: location.kind === 'ftps' }, secrets, settings);
       break;
-    case 's3':
-      backend = new S3Backend(location, secrets, settings);
+    case 's3': {
+      const s3 = location;
+      const properties = { location: describeStorageLocation(s3), maxConnections: settings.maxConnections, packTargetBytes: S3_PACK_TARGET_BYTES, cacheMetadata: true };
+      backend = new LazyBackend(properties, async () => new (await import('./s3-backend')).S3Backend(s3, secrets, settings));
       break;
+    }
   }
   const limited = settings.maxConnections > 0 ? new ConcurrencyLimitedBackend(backend, settings.maxConnections) : backend;
   return new RetryingBackend(limited, { maxRetries: settings.maxRetries });

@@ -9,10 +9,9 @@ import type { ConnectionSecrets, ConnectionSettings } from './connection';
 import { describeStorageLocation, type S3Location } from './location';
 import { bucketNotFound, classifyS3Error } from './s3-errors';
 
-/** Object storage bills per request: fewer, larger packs (the format allows any size). */
-export const S3_PACK_TARGET_BYTES = 64 * 1024 * 1024;
-/** Objects larger than one part go up as a multipart upload, parts in parallel. */
-export const S3_PART_BYTES = 16 * 1024 * 1024;
+import { S3_PACK_TARGET_BYTES, S3_PART_BYTES } from './s3-sizes';
+
+export { S3_PACK_TARGET_BYTES, S3_PART_BYTES };
 
 /** Knobs with sensible defaults; tests make them small to exercise paging and multipart cheaply. */
 export interface S3Tuning {

@@ -1,6 +1,5 @@
 import { DEFAULT_CONNECTION } from '../../backends/connection';
 import { parseStorageLocation } from '../../backends/location';
-import { S3Backend } from '../../backends/s3-backend';
 import { ApiError, toErrorPayload } from '../../contract/errors';
 import { Repository } from '../../engine/repository';
 import type { Destination } from '../../settings/settings-store';
@@ -92,6 +91,7 @@ export function destinationHandlers(ctx: ServiceContext): HandlersOf<'destinatio
       const location = parseStorageLocation(url, s3);
       if (location.kind !== 's3') throw new ApiError('BAD_REQUEST', 'Only an s3:// destination is tested with its keys.');
       // One attempt per request and no retries: the user is waiting for an answer.
+      const { S3Backend } = await import('../../backends/s3-backend');
       const backend = new S3Backend(location, { password, caFile: caFile ?? undefined }, { ...DEFAULT_CONNECTION, timeoutSeconds }, { requestAttempts: 1 });
       try {
         return { location: backend.properties.location, repository: await Repository.exists(backend) };
