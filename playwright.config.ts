@@ -7,7 +7,8 @@ export default defineConfig({
   testDir: './tests/e2e',
   outputDir: './test-results/playwright',
   globalSetup: './tests/harness/global-setup.ts',
-  workers: 1,
+  // Each test has its own `serve` and data folder; two at once on 2 cores.
+  workers: 2,
   timeout: 60_000,
   reporter: [['list'], ['json', { outputFile: 'test-results/playwright-report.json' }]],
   use: {

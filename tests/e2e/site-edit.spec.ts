@@ -67,10 +67,23 @@ test.describe('editing and removing sites and destinations', () => {
     await expect(wizard.getByRole('heading', { name: 'Client Edit is saved' })).toBeVisible();
     await wizard.getByRole('button', { name: 'Done' }).click();
 
-    await card.getByRole('button', { name: 'Back up now' }).click();
+    // “Back up all now”: every site with a destination, through the queue.
+    await page.getByRole('button', { name: 'Back up all now' }).click();
+    await expect(page.getByRole('status').filter({ hasText: '1 backup queued' })).toBeVisible();
     await expect(card).toHaveAttribute('data-state', 'ok', { timeout: 60_000 });
     const saved = JSON.parse(await readFile(join(home, 'settings.json'), 'utf8')).sites[0];
     expect(saved).toMatchObject({ name: 'Client Edit', url, hostKey: harness.sshd!.hostKeyFingerprint, retention: { daily: 21 }, database: { mode: 'none' } });
+
+    // Activity filters its finished jobs by site and by result.
+    await app.go('Activity');
+    const filters = page.getByRole('group', { name: 'Filter finished jobs' });
+    await filters.getByLabel('Site').selectOption('Client Edit');
+    await expect(page.getByRole('row', { name: /Client Edit/ })).toHaveCount(1);
+    await filters.getByLabel('Result').selectOption('failed');
+    await expect(page.getByText('No finished job matches these filters.')).toBeVisible();
+    await filters.getByLabel('Result').selectOption('succeeded');
+    await expect(page.getByRole('row', { name: /Client Edit/ })).toHaveCount(1);
+    await app.go('Sites');
 
     // The same name in the Add wizard is refused, and says what to do instead.
     await page.getByRole('button', { name: 'Add a site' }).click();

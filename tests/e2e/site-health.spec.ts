@@ -36,5 +36,22 @@ test.describe('site health on the dashboard', () => {
 
     await page.reload();
     await expect(page.locator('li.card').first().getByTestId('site-failing')).toBeVisible();
+
+    // The compact table: search, filter by status, and the choice of view kept after a reload.
+    await page.getByRole('group', { name: 'View' }).getByRole('button', { name: 'Table' }).click();
+    const table = page.getByRole('table', { name: 'Sites' });
+    await expect(table.getByRole('row')).toHaveCount(3);
+    await expect(table.getByRole('row').nth(1)).toHaveAttribute('data-state', 'failing');
+    await page.getByLabel('Status').selectOption('never');
+    await expect(table.getByRole('row')).toHaveCount(2);
+    await expect(table.getByRole('row').nth(1)).toContainText('Alpha Never');
+    await page.getByLabel('Status').selectOption('');
+    await page.getByLabel('Search').fill('zulu');
+    await expect(table.getByRole('row')).toHaveCount(2);
+    await expect(table.getByRole('row').nth(1)).toContainText('Zulu Down');
+    await page.screenshot({ path: 'test-results/screens/dashboard-table.png', fullPage: true });
+    await page.reload();
+    await expect(page.getByRole('table', { name: 'Sites' })).toBeVisible();
+    await expect(page.getByRole('group', { name: 'View' }).getByRole('button', { name: 'Table' })).toHaveAttribute('aria-pressed', 'true');
   });
 });

@@ -35,6 +35,7 @@ export const preferencesSchema = z.object({
   maxConcurrentJobs: z.number().int().min(1).max(8),
   verification: verificationPreferencesSchema,
   email: emailPreferencesSchema,
+  dashboardView: z.enum(['cards', 'table']),
 });
 
 export const progressSchema = z.object({

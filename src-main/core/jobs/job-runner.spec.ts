@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../contract/errors';
 import type { Job } from '../contract/operations';
 import { EventBus } from '../service/event-bus';
 import { JobRunner, type JobHistory } from './job-runner';
@@ -111,5 +112,22 @@ describe('the job queue', () => {
     });
     await runner.wait(id);
     expect(() => runner.resume(id)).toThrow(/no longer fits backup:run/);
+  });
+
+  it('offers Resume after a failure that may pass (a dropped connection), never after one the user must fix first (a wrong password)', async () => {
+    const runner = new JobRunner(new EventBus(), { history: { loadJobs: async () => [], recordJob: async () => {} } });
+    runner.registerResumer('backup:run', () => 'never');
+    const failWith = (code: 'CONNECTION_FAILED' | 'AUTH_FAILED' | 'SOURCE_NOT_FOUND' | 'IO_ERROR') =>
+      runner.start({ kind: 'backup', title: code, site: code, request: { op: 'backup:run', input: { site: 'A', scope: 'both' } } }, async () => {
+        throw new ApiError(code, `failed with ${code}`);
+      });
+    const ids = (['CONNECTION_FAILED', 'AUTH_FAILED', 'SOURCE_NOT_FOUND', 'IO_ERROR'] as const).map(failWith);
+    const jobs = await Promise.all(ids.map((id) => runner.wait(id)));
+    expect(jobs.map((j) => [j.error?.code, j.resumable])).toEqual([
+      ['CONNECTION_FAILED', true],
+      ['AUTH_FAILED', false],
+      ['SOURCE_NOT_FOUND', false],
+      ['IO_ERROR', true],
+    ]);
   });
 });

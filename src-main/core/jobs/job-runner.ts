@@ -67,6 +67,34 @@ const PROGRESS_SAVED_EVERY_MS = 5_000;
  * the catalog, and a job that was running when the app stopped comes back as interrupted,
  * to be resumed.
  */
+
+/**
+ * Failures that doing the same again cannot fix: the user must change something first (a
+ * password, a key, a folder, a setting). Such a job offers no Resume; the message says what to do.
+ */
+const NOT_RESUMABLE: ReadonlySet<string> = new Set([
+  'BAD_REQUEST',
+  'NOT_FOUND',
+  'AUTH_FAILED',
+  'HOST_KEY_UNKNOWN',
+  'HOST_KEY_CHANGED',
+  'TLS_UNTRUSTED',
+  'KEYCHAIN_UNAVAILABLE',
+  'SETTINGS_INVALID',
+  'UNSAFE_NAME',
+  'UNSAFE_DATABASE_SETTINGS',
+  'SOURCE_NOT_FOUND',
+  'SOURCE_UNREADABLE',
+  'PERMISSION_DENIED',
+  'BUCKET_NOT_FOUND',
+  'WRONG_REGION',
+  'CLOCK_SKEW',
+  'ALREADY_EXISTS',
+  'CONFLICT',
+  'INTEGRITY',
+  'DAMAGE_FOUND',
+  'CANCELLED',
+]);
 export class JobRunner {
   readonly #jobs = new Map<string, Entry>();
   readonly #resumers = new Map<string, Resumer>();
@@ -237,7 +265,7 @@ export class JobRunner {
 
   #finish(job: Job): void {
     job.finished = new Date().toISOString();
-    job.resumable = (job.status === 'failed' || job.status === 'interrupted') && job.request !== null && this.#resumers.has(job.request.op);
+    job.resumable = (job.status === 'interrupted' || (job.status === 'failed' && !(job.error && NOT_RESUMABLE.has(job.error.code)))) && job.request !== null && this.#resumers.has(job.request.op);
     job.log.push({ time: job.finished, message: job.error ? `${job.status}: ${job.error.message}` : job.status });
     this.#save(job);
     this.events.emit({ name: 'job:finished', payload: { ...job } });

@@ -39,5 +39,7 @@ export const preferencesSchema = z.object({
   maxConcurrentJobs: z.number().int().min(1).max(8).default(2),
   verification: verificationPreferencesSchema.default(DEFAULT_VERIFICATION),
   email: emailPreferencesSchema.default(DEFAULT_EMAIL),
+  /** How the dashboard lists the sites: cards, or a compact table for many sites. */
+  dashboardView: z.enum(['cards', 'table']).default('cards'),
 });
 export type Preferences = z.infer<typeof preferencesSchema>;

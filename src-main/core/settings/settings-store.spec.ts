@@ -30,6 +30,7 @@ describe('SettingsStore', () => {
         defaultRetention: { daily: 12, weekly: 0, monthly: 3, yearly: 1 },
         maxConcurrentJobs: 2,
         verification: { sampleAfterBackup: true, checkEveryDays: 7, readDataPercent: 5 },
+        dashboardView: 'cards',
         email: { enabled: false, host: '', port: 587, security: 'starttls', user: '', from: '', to: '', send: 'problems', caFile: null },
       },
       destinations: [],
