@@ -11,3 +11,11 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** An option's whole number (`--timeout 30`), or undefined when the option was not given. */
+export function wholeNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new UsageError(`--${flag} takes a whole number, not ${value}.`);
+  return number;
+}

@@ -7,7 +7,7 @@ import type { CliOutput } from '../output';
 import { JSON_OPTION, requirePositional } from '../repo-access';
 import { callService } from '../service-call';
 import { CONNECTION_FLAGS, pinOnFirstUse, secretFromEnv } from '../trust-and-secrets';
-import { EXIT_OK, UsageError } from '../usage';
+import { EXIT_OK, UsageError, wholeNumber } from '../usage';
 
 const DESTINATION_ENV = { SITEVAULT_HOME: 'The data folder (settings, catalog); secrets are in the keychain.' };
 
@@ -64,13 +64,6 @@ const DESTINATION_FLAGS = {
 } as const;
 
 type DestinationFlagValues = OptionValues<typeof DESTINATION_FLAGS> & { passive?: boolean; 'virtual-hosted'?: boolean };
-
-function wholeNumber(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new UsageError(`--${flag} takes a whole number, not ${value}.`);
-  return number;
-}
 
 /**
  * What `destination add` (over nothing) and `destination edit` (over the saved one) send to

@@ -7,7 +7,7 @@ import type { CliOutput } from '../output';
 import { JSON_OPTION, requirePositional } from '../repo-access';
 import { callService } from '../service-call';
 import { CONNECTION_FLAGS, pinOnFirstUse, secretFromEnv } from '../trust-and-secrets';
-import { EXIT_ERROR, EXIT_OK, UsageError } from '../usage';
+import { EXIT_ERROR, EXIT_OK, UsageError, wholeNumber } from '../usage';
 import { effectiveSchedule, scheduleSchema, type Schedule } from '../../core/automation/schedule';
 
 /** `--db auto|none|mysql://user@host:port/dbname` */
@@ -198,13 +198,6 @@ type SiteSaveInput = Input<'site:save'>;
 function databaseInput(database: Site['database']): SiteSaveInput['database'] {
   if (database.mode !== 'manual') return database.mode;
   return { host: database.host ?? 'localhost', port: database.port, socket: database.socket, name: database.name ?? '', user: database.user ?? '' };
-}
-
-function wholeNumber(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new UsageError(`--${flag} takes a whole number, not ${value}.`);
-  return number;
 }
 
 /**
