@@ -84,8 +84,9 @@ export class Destinations {
       const current = draft.destinations.find((d) => d.name === destination.name);
       checkSaveMode(mode, current !== undefined, 'destination', destination.name);
       if (current) checkRevision(current, basedOn, 'destination', destination.name);
-      // An S3 secret key signs requests and is never sent; a login password goes to the server it names.
-      const otherLogin = current !== undefined && !current.s3 && !destination.s3 && !sameLogin(current.url, destination.url);
+      // A login password goes to the server it names; an S3 secret key only signs requests to its
+      // service. A switch between the two kinds is another login as well.
+      const otherLogin = current !== undefined && (Boolean(current.s3) !== Boolean(destination.s3) || (!current.s3 && !destination.s3 && !sameLogin(current.url, destination.url)));
       await replaceSecrets(this.secrets, (secret) => secretAccount(destination.name, secret), LOGIN_SECRETS, secrets, !current || otherLogin);
       if (secrets.passphrase !== undefined) await this.secrets.write(secretAccount(destination.name, 'passphrase'), secrets.passphrase);
       else if (!current) await this.secrets.remove(secretAccount(destination.name, 'passphrase'));

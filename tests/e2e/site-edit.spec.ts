@@ -5,6 +5,7 @@ import { accountPasswordEnv, loadHarnessInfo } from '../harness/harness';
 import { placeSite } from '../harness/site-placement';
 import { expect, test } from './fixtures';
 import { AppPage } from './pages/app-page';
+import { DestinationsPage } from './pages/destinations-page';
 import { SiteWizardPage } from './pages/site-wizard-page';
 
 // Issue 19: sites and destinations are edited and removed in the app, and a name is never silently replaced.
@@ -131,5 +132,14 @@ test.describe('editing and removing sites and destinations', () => {
     await page.getByRole('button', { name: 'Remove the destination' }).click();
     await expect(page.getByText('No destination yet.')).toBeVisible();
     expect(await readdir(join(home, 'repo'))).toContain('snapshots');
+
+    // A key confirmed for one server does not count for another: changing the address after the test drops it.
+    const destinations = new DestinationsPage(page);
+    const sshd = harness.sshd!;
+    const shown = await destinations.addServer({ protocol: 'SFTP / SSH', name: 'Moved', host: '127.0.0.1', port: sshd.port, username: sshd.shell.username, password: sshd.shell.password, folder: 'backups' }, 'a passphrase here');
+    expect(shown).toBe(sshd.hostKeyFingerprint);
+    await destinations.form.getByLabel('Host', { exact: true }).fill('localhost');
+    await expect(destinations.form.getByTestId('fingerprint')).toHaveCount(0);
+    await expect(destinations.form.getByRole('list').filter({ hasText: 'Test the connection and confirm what the server presented.' })).toBeVisible();
   });
 });

@@ -26,6 +26,8 @@ export function checkRevision(saved: unknown, basedOn: string | undefined, kind:
 /**
  * Writes the secrets given and removes the others that must not stay: on an add, whatever an
  * earlier entry of that name left behind; on an edit that names another login, the old login's.
+ * A keychain that fails half-way gets back what it held, so that no new secret is left bound to
+ * the old settings.
  */
 export async function replaceSecrets<S extends string>(
   secrets: SecretStore,
@@ -34,9 +36,19 @@ export async function replaceSecrets<S extends string>(
   given: Partial<Record<S, string | undefined>>,
   dropOthers: boolean,
 ): Promise<void> {
-  for (const secret of all) {
-    const value = given[secret];
-    if (value !== undefined) await secrets.write(account(secret), value);
-    else if (dropOthers) await secrets.remove(account(secret));
+  const touched = all.filter((secret) => given[secret] !== undefined || dropOthers);
+  const before = new Map<S, string | null>();
+  for (const secret of touched) before.set(secret, await secrets.read(account(secret)));
+  try {
+    for (const secret of touched) {
+      const value = given[secret];
+      if (value !== undefined) await secrets.write(account(secret), value);
+      else await secrets.remove(account(secret));
+    }
+  } catch (error) {
+    for (const [secret, value] of before) {
+      await (value === null ? secrets.remove(account(secret)) : secrets.write(account(secret), value)).catch(() => {});
+    }
+    throw error;
   }
 }

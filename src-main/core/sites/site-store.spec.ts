@@ -11,11 +11,13 @@ import { SiteStore } from './site-store';
 class MapKeychain implements SecretStore {
   readonly entries = new Map<string, string>();
   failWrites = false;
+  /** An account whose write fails, as a keychain that locks half-way through does. */
+  failOn: string | null = null;
   async status(): Promise<KeychainStatus> {
     return { available: true, backend: 'map', problem: null };
   }
   async write(account: string, secret: string): Promise<void> {
-    if (this.failWrites) throw new Error('the keychain is locked');
+    if (this.failWrites || account === this.failOn) throw new Error('the keychain is locked');
     this.entries.set(account, secret);
   }
   async read(account: string): Promise<string | null> {
@@ -103,5 +105,16 @@ describe('SiteStore: names, revisions and the secrets that go with a login', () 
     await app.remove('client');
     await expect(cli.save(site(), { password: 'typed' }, 'edit', read)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(keychain.entries.size).toBe(0);
+  });
+
+  it('a keychain that fails half-way through an edit gets back what it held: no new password is left bound to the old address', async () => {
+    const store = await open();
+    await store.save(site(), { password: 'pw-a', dbPassword: 'db-a' }, 'add');
+    keychain.failOn = 'site:client:dbPassword';
+    await expect(store.save(site('sftp://deploy@host-b.example:22/srv/site'), { password: 'pw-b', dbPassword: 'db-b' }, 'edit')).rejects.toThrow('locked');
+    keychain.failOn = null;
+    const now = await open();
+    expect(now.get('client').url).toBe('sftp://deploy@host-a.example:22/srv/site');
+    expect([await now.secret('client', 'password'), await now.secret('client', 'dbPassword')]).toEqual(['pw-a', 'db-a']);
   });
 });

@@ -151,7 +151,7 @@ describe('sitevault destination edit', () => {
   it('changes what is given and keeps the rest, with the passphrase in the keychain', async () => {
     const edited = await sv(['destination', 'edit', 'office', '--timeout', '12', '--max-connections', '3']);
     expect(edited.code, edited.stderr).toBe(0);
-    expect((await settings()).destinations).toEqual([expect.objectContaining({ name: 'office', url: join(home, 'repo'), timeoutSeconds: 12, maxConnections: 3 })]);
+    expect((await settings()).destinations).toContainEqual(expect.objectContaining({ name: 'office', url: join(home, 'repo'), timeoutSeconds: 12, maxConnections: 3 }));
     const listed = await json(['snapshots', '--repo', 'office', '--json']);
     expect(listed.length).toBeGreaterThan(0);
 
@@ -167,6 +167,15 @@ describe('sitevault destination edit', () => {
     expect(inUse.stderr).toContain('client-a, client-b back up to office; nothing was removed.');
     expect(inUse.stderr).toContain('sitevault site edit NAME --destination OTHER');
     expect((await settings()).destinations).toHaveLength(1);
+
+    // From S3 to a server: the secret access key is not a password for the new login.
+    const s3 = await sv(['destination', 'add', 'bucket', '--url', 's3://bucket-a/sites', '--access-key-id-env', 'S3_KEY_ID', '--secret-key-env', 'S3_SECRET'], {
+      S3_KEY_ID: 'AKIDEXAMPLE',
+      S3_SECRET: 'the S3 secret',
+    });
+    expect(s3.code, s3.stderr).toBe(0);
+    expect((await sv(['destination', 'edit', 'bucket', '--url', 'ftp://someone@127.0.0.2/repo'])).code).toBe(0);
+    expect(await json(['destination', 'list', '--json'])).toContainEqual(expect.objectContaining({ name: 'bucket', url: 'ftp://someone@127.0.0.2/repo', s3: null, hasPassword: false }));
 
     const unknown = await sv(['destination', 'edit', 'nowhere', '--timeout', '5']);
     expect(unknown.code).toBe(1);
