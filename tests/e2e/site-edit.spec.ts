@@ -136,7 +136,10 @@ test.describe('editing and removing sites and destinations', () => {
     // A key confirmed for one server does not count for another: changing the address after the test drops it.
     const destinations = new DestinationsPage(page);
     const sshd = harness.sshd!;
-    const shown = await destinations.addServer({ protocol: 'SFTP / SSH', name: 'Moved', host: '127.0.0.1', port: sshd.port, username: sshd.shell.username, password: sshd.shell.password, folder: 'backups' }, 'a passphrase here');
+    const shown = await destinations.addServer(
+      { protocol: 'SFTP / SSH', name: 'Moved', host: '127.0.0.1', port: sshd.port, username: sshd.shell.username, password: sshd.shell.password, folder: 'backups' },
+      'a passphrase here',
+    );
     expect(shown).toBe(sshd.hostKeyFingerprint);
     await destinations.form.getByLabel('Host', { exact: true }).fill('localhost');
     await expect(destinations.form.getByTestId('fingerprint')).toHaveCount(0);
