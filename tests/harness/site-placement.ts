@@ -45,8 +45,10 @@ export async function placeSite(harness: HarnessInfo, host: SiteHost, name: stri
     db: { host: db.host, port: db.port, name: database, user: db.wp.user, password: db.wp.password },
   });
   const ids = await userIds(owner);
-  await run('chown', ['-R', `${ids.uid}:${ids.gid}`, join(diskPath, '..')]);
-  await chown(diskPath, ids.uid, ids.gid);
+  // The site alone, and its parent folder without what is in it: other test files place their
+  // sites beside it at the same time, and a chown clears the setuid bits theirs may hold.
+  await run('chown', ['-R', `${ids.uid}:${ids.gid}`, diskPath]);
+  await chown(join(diskPath, '..'), ids.uid, ids.gid);
   await rootSql(db, `DROP DATABASE IF EXISTS \`${database}\`; CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4;`);
   await rootSql(db, generateDatabaseSql({ seed: name, scale: 0.01 }), database);
   return { site, remotePath, diskPath, database };
