@@ -51,10 +51,7 @@ export function destinationHandlers(ctx: ServiceContext): HandlersOf<'destinatio
         try {
           await Repository.open(backend, passphrase, { loadIndex: false }).catch((error: unknown) => {
             const payload = toErrorPayload(error);
-            throw new ApiError(
-              payload.code === 'AUTH_FAILED' ? 'AUTH_FAILED' : payload.code,
-              `The passphrase given did not open the repository of ${name} (${payload.message}); the saved passphrase was kept, and the other changes are saved.`,
-            );
+            throw new ApiError(payload.code, `The passphrase given did not open the repository of ${name} (${payload.message}); the saved passphrase was kept, and the other changes are saved.`);
           });
         } finally {
           await backend.close();
