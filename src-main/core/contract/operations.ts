@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { hintKeys, type Envelope } from './errors';
 import { scheduleSchema } from '../automation/schedule';
 import { retentionSchema } from '../settings/retention';
+import { siteTagsSchema } from '../settings/site-tags';
 import { emailPreferencesSchema, verificationPreferencesSchema } from '../settings/preferences';
 import type { EventName, MethodName, OperationName } from './names';
 
@@ -150,6 +151,8 @@ export const siteInfoSchema = z.object({
   name: z.string(),
   url: z.string(),
   environment: z.enum(['production', 'staging']),
+  /** The user's own labels (a client, a plan), for search, filters and reports. */
+  tags: z.array(z.string()),
   destination: z.string().nullable(),
   /** The second destination its snapshots are copied to, if any. */
   copyTo: z.string().nullable(),
@@ -360,6 +363,8 @@ export const operations = {
         name: name40,
         ...connectionFields,
         environment: z.enum(['production', 'staging']).default('production'),
+        /** Kept as saved when not given. */
+        tags: siteTagsSchema.optional(),
         /** null: none yet (the command line names a repository per backup). */
         destination: z.string().min(1, 'Choose where its backups go.').nullable(),
         copyTo: z.string().nullable().default(null),

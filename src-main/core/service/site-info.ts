@@ -16,6 +16,7 @@ export async function siteInfo(ctx: Pick<ServiceContext, 'sites' | 'catalog' | '
     name: site.name,
     url: site.url,
     environment: site.environment,
+    tags: site.tags,
     destination: site.destination,
     copyTo: site.copyTo,
     copyWhen: site.copyTo ? (site.copyWhen === 'daily' ? `daily at ${site.copyAt}` : 'after each backup') : null,

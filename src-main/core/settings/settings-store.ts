@@ -3,6 +3,7 @@ import { readFileSync, statSync, unwatchFile, watchFile } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { siteTagsSchema } from './site-tags';
 import { preferencesSchema } from './preferences';
 import { scheduleSchema } from '../automation/schedule';
 import { DEFAULT_RETENTION, retentionSchema } from './retention';
@@ -67,6 +68,8 @@ export const siteSchema = z.object({
   /** `sftp|ftp|ftps://user@host:port/abs/root` (never with a password). */
   url: z.string(),
   environment: z.enum(['production', 'staging']).default('production'),
+  /** The user's own labels (a client's name, "maintenance plan"): the dashboard filters by them and reports group by them. */
+  tags: siteTagsSchema.default([]),
   /** The saved destination its backups go to (the app's choice; the CLI names a repository per command). */
   destination: z.string().nullable().default(null),
   identityFile: z.string().nullable().default(null),

@@ -22,7 +22,7 @@ export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
       };
     },
 
-    async 'site:save'({ mode, basedOn, password, keyPassphrase, dbPassword, database, retention, excludes, wordpressExcludes, rereadEvery, ...fields }) {
+    async 'site:save'({ mode, basedOn, tags, password, keyPassphrase, dbPassword, database, retention, excludes, wordpressExcludes, rereadEvery, ...fields }) {
       for (const name of [fields.destination, fields.copyTo]) if (name && !ctx.destinations.find(name)) throw new ApiError('NOT_FOUND', `No destination named ${name}.`, { hint: 'check-destination-name' });
       if (fields.copyTo && fields.copyTo === fields.destination) throw new ApiError('BAD_REQUEST', 'The second destination must be another one than the first: two copies in one place are one backup.');
       const existing = ctx.sites.find(fields.name);
@@ -30,6 +30,7 @@ export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
         {
           ...existing,
           ...fields,
+          tags: tags ?? existing?.tags ?? [],
           retention: retention ?? existing?.retention ?? ctx.settings.data.preferences.defaultRetention,
           database: typeof database === 'string' ? { mode: database, host: null, port: null, socket: null, name: null, user: null } : { mode: 'manual', ...database },
           excludes: excludes ?? existing?.excludes ?? [],
