@@ -43,8 +43,7 @@ function whenRunning(user: string, pattern: string, action: string): { stop(): v
   return { stop: () => watcher.kill(), done: () => swapped.includes('swapped') };
 }
 
-async function ownedFile(path: string, text: string, mode: number, user: string): Promise<void> {
-  const ids = await userIds(user);
+async function ownedFile(path: string, text: string, mode: number, ids: { uid: number; gid: number }): Promise<void> {
   await writeFile(path, text, { mode });
   await chown(path, ids.uid, ids.gid);
   await chmod(path, mode);
@@ -57,12 +56,12 @@ describe('a restore over SSH with a shell, against a site that swaps in symlinks
     const url = `sftp://${user}@127.0.0.1:${harness.sshd!.port}${placed.remotePath}`;
     expect((await sv(['site', 'add', 'Race Meta', '--url', url, '--password-env', 'SHELL_PASSWORD', '--host-key', harness.sshd!.hostKeyFingerprint, '--db', 'none'])).code).toBe(0);
     const secret = join(harness.sshd!.shell.home, 'race-secret');
-    await ownedFile(secret, 'private\n', 0o600, user);
+    const ids = await userIds(user);
+    await ownedFile(secret, 'private\n', 0o600, ids);
     const dir = join(placed.diskPath, 'zz-meta');
     await mkdir(dir);
     const names = Array.from({ length: 1500 }, (_, i) => `f${String(i).padStart(5, '0')}`);
-    for (const name of [...names, 'zzzz-target']) await ownedFile(join(dir, name), 'x', 0o666, user);
-    const ids = await userIds(user);
+    for (const name of [...names, 'zzzz-target']) await ownedFile(join(dir, name), 'x', 0o666, ids);
     await run('chown', ['-R', `${ids.uid}:${ids.gid}`, dir]);
     const backup = await json(['backup', '--repo', repo, '--site', 'Race Meta', '--files-only', '--json']);
     // Later, on the compromised site: the modes differ, so every file is in the metadata step.
@@ -140,10 +139,10 @@ describe('a restore over SFTP, against a site that swaps in symlinks', () => {
     await mkdir(join(site, 'real'), { recursive: true });
     const secret = join(harness.sshd!.shell.home, 'race-sftp-secret');
     const secretDir = join(harness.sshd!.shell.home, 'race-sftp-private');
-    await ownedFile(secret, 'private\n', 0o600, user);
+    await ownedFile(secret, 'private\n', 0o600, await userIds(user));
     await rm(secretDir, { recursive: true, force: true });
     await mkdir(secretDir, { mode: 0o700 });
-    await ownedFile(join(site, 'real', 'ok.php'), 'x', 0o644, user);
+    await ownedFile(join(site, 'real', 'ok.php'), 'x', 0o644, await userIds(user));
     await symlink(secret, join(site, 'real', 'swapped.php'));
     await symlink(secretDir, join(site, 'swapped-dir'));
     const ids = await userIds(user);
@@ -181,7 +180,7 @@ describe('a restore over SFTP, against a site that swaps in symlinks', () => {
     const keep = join(chroot, 'backups', 'race-chroot-secret');
     await rm(site, { recursive: true, force: true });
     await mkdir(site, { recursive: true });
-    await ownedFile(keep, 'private\n', 0o600, user);
+    await ownedFile(keep, 'private\n', 0o600, await userIds(user));
     // The link as the chrooted server resolves it.
     await symlink('/backups/race-chroot-secret', join(site, 'swapped.php'));
     await run('chown', ['-R', '-h', `${ids.uid}:${ids.gid}`, site]);
