@@ -29,8 +29,8 @@ function fiftySites(now: number) {
     verifications: [],
     sites: Object.fromEntries(
       sites.map((site, i) => {
-        const failing = i === 10 || i === 20;
-        const stale = i === 30 || i === 40;
+        const failing = i === 12 || i === 23;
+        const stale = i === 34 || i === 45;
         const lastGood = new Date(now - (stale ? 80 : 3) * HOUR).toISOString();
         const finished = failing ? new Date(now - HOUR).toISOString() : lastGood;
         return [
@@ -90,9 +90,17 @@ test('fifty sites: the dashboard shows each with its summary from the catalog, f
   const started = Date.now();
   await page.goto(server.url);
   const table = page.getByRole('table', { name: 'Sites' });
-  await expect(table.getByRole('row')).toHaveCount(51);
+  await expect(table.getByRole('row')).toHaveCount(51, { timeout: 30_000 });
   // Measured, not asserted (CI machines vary): written to the test's output for the report.
   console.log(`dashboard-50: ${Date.now() - started} ms from navigation to 50 rows`);
+
+  // And a second visit, with the browser and the server warm.
+  const again = Date.now();
+  const listed = page.waitForResponse((r) => r.url().endsWith('/api/call/site:list'));
+  await page.reload();
+  await expect(table.getByRole('row')).toHaveCount(51, { timeout: 30_000 });
+  const timing = (await listed).request().timing();
+  console.log(`dashboard-50: ${Date.now() - again} ms on a second visit; site:list answered in ${Math.round(timing.responseEnd - timing.requestStart)} ms`);
 
   await expect(page.getByTestId('dashboard-summary')).toHaveText('46 protected, 2 failing, 2 stale');
   // Failing sites first, saying that the files were saved and the database was not.

@@ -5,13 +5,18 @@ import { isHintKey } from '../contract/errors';
 import type { SiteInfo } from '../contract/operations';
 import type { Site } from '../settings/settings-store';
 import { databaseSettingsChangedMessage } from '../sites/site-backup';
+import type { SiteSecret } from '../sites/site-store';
 import type { ServiceContext } from './context';
 
 /** What the screens show of a site: its settings, schedule and stored secrets (whether, never what). */
-export async function siteInfo(ctx: Pick<ServiceContext, 'sites' | 'catalog' | 'schedulerActive'>, site: Site, known?: CatalogSiteRecord): Promise<SiteInfo> {
-  const store = ctx.sites;
+export async function siteInfo(
+  ctx: Pick<ServiceContext, 'sites' | 'catalog' | 'schedulerActive'>,
+  site: Site,
+  known?: { record: CatalogSiteRecord; has: (name: string, secret: SiteSecret) => Promise<boolean> },
+): Promise<SiteInfo> {
+  const store = known ?? ctx.sites;
   const schedulerActive = ctx.schedulerActive ?? false;
-  const record = known ?? (await ctx.catalog.lastRuns(site.name));
+  const record = known?.record ?? (await ctx.catalog.lastRuns(site.name));
   const changed = record.databaseSettings && record.databaseSettingsChanged;
   return {
     name: site.name,

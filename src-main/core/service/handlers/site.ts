@@ -38,8 +38,9 @@ export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
       const recordOf = (name: string) => catalog.sites[name] ?? emptySiteRecord();
       const missing = sites.filter((s) => needsSummary(s, recordOf(s.name))).map((s) => s.name);
       if (missing.length > 0) fillSummaries(missing);
-      // One read of the catalog for all of them.
-      return { sites: await Promise.all(sites.map((s) => siteInfo(ctx, s, recordOf(s.name)))) };
+      // One read of the catalog and one keychain lookup for all of them.
+      const has = await ctx.sites.presence();
+      return { sites: await Promise.all(sites.map((s) => siteInfo(ctx, s, { record: recordOf(s.name), has }))) };
     },
 
     async 'site:get'({ name }) {
