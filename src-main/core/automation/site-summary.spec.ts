@@ -21,7 +21,7 @@ describe('a dump that fails beside the files', () => {
   it('saves the files in a snapshot tagged database-missing, of kind files, with a warning; the summary says so and keeps the last dump', async () => {
     const repo = await memoryRepository();
     const source = new MemorySource({ 'index.php': '<?php', 'wp-config.php': '<?php // config' });
-    const optional = { tag: DATABASE_MISSING_TAG, describe: (e: unknown) => `database missing: ${(e as Error).message}` };
+    const optional = { tag: DATABASE_MISSING_TAG, warning: (e: unknown) => `database missing: ${(e as Error).message}` };
     const good = await backup(repo, source, { site: 'client', kind: 'both', extraFiles: [{ path: DATABASE_DUMP_PATH, mode: 0o600, content: goodDump, optional }] });
     const failed = await backup(repo, source, { site: 'client', kind: 'both', extraFiles: [{ path: DATABASE_DUMP_PATH, mode: 0o600, content: failingDump, optional }] });
 

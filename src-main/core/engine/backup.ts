@@ -27,10 +27,11 @@ export interface ExtraFile {
   /** Called again when the stream throws StreamRestartError: it must then start from its beginning. */
   content: () => AsyncIterable<Buffer>;
   /**
-   * When set, failing to produce the file does not fail the backup: the snapshot is saved
-   * without it, carries this tag and a warning (from `describe`), and the failure is returned.
+   * When set, a failure to produce the file that `warning` accepts (it returns the warning's
+   * text; null rethrows) does not fail the backup: the snapshot is saved without the file,
+   * carries this tag and the warning, and the failure is returned.
    */
-  optional?: { tag: string; describe: (error: unknown) => string };
+  optional?: { tag: string; warning: (error: unknown) => string | null };
 }
 
 export { RESERVED_DIR };
@@ -260,10 +261,11 @@ export async function backup(base: Repository, source: Source, options: BackupOp
           stored = await storeExtra(repo, writer, extra, progress);
         } catch (error) {
           checkCancelled(options.signal);
-          if (!extra.optional) throw error;
+          const warning = extra.optional?.warning(error) ?? null;
+          if (!extra.optional || warning === null) throw error;
           // What the failed attempt stored stays unreferenced (the next prune removes it).
           missing.push({ path: extra.path, error });
-          warnings.push({ path: extra.path, message: extra.optional.describe(error) });
+          warnings.push({ path: extra.path, message: warning });
           if (!tags.includes(extra.optional.tag)) tags.push(extra.optional.tag);
           continue;
         }

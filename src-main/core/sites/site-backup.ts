@@ -48,7 +48,8 @@ function dumpFailureCause(error: unknown): string {
  * Backs up a saved site: its files (only what changed since its last snapshot) and its
  * database dump, as one snapshot. A database that cannot be dumped does not take the files
  * down: they are saved, the snapshot is marked `database-missing`, and `databaseError` says
- * why, for the caller to fail the run loudly. A database-only backup whose dump fails fails.
+ * why, for the caller to fail the run loudly. A database-only backup whose dump fails fails, and
+ * so does any backup whose database settings look tampered with (UNSAFE_DATABASE_SETTINGS).
  */
 export async function backupSite(openRepository: Repository | Promise<Repository>, site: Site, secrets: SiteSecrets, options: SiteBackupOptions = {}): Promise<SiteBackupResult> {
   const scope = options.scope ?? 'both';
@@ -102,7 +103,14 @@ export async function backupSite(openRepository: Repository | Promise<Repository
               mode: 0o600,
               content: connection.dump!,
               // With the files, a failed dump leaves a files-only snapshot marked as such; alone, it fails.
-              optional: scope === 'both' ? { tag: DATABASE_MISSING_TAG, describe: (error) => `database missing: ${databaseName} could not be dumped: ${dumpFailureCause(error)}` } : undefined,
+              optional:
+                scope === 'both'
+                  ? {
+                      tag: DATABASE_MISSING_TAG,
+                      // Database settings that look tampered with (a possible compromise) still stop the whole backup.
+                      warning: (error) => (error instanceof ApiError && error.code === 'UNSAFE_DATABASE_SETTINGS' ? null : `database missing: ${databaseName} could not be dumped: ${dumpFailureCause(error)}`),
+                    }
+                  : undefined,
             },
           ]
         : [],
