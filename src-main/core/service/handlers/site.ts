@@ -37,7 +37,8 @@ export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
       const catalog = await ctx.catalog.read();
       const recordOf = (name: string) => catalog.sites[name] ?? emptySiteRecord();
       const missing = sites.filter((s) => needsSummary(s, recordOf(s.name))).map((s) => s.name);
-      if (missing.length > 0) fillSummaries(missing);
+      // The app and the server fill them in the background; a command prints and ends without opening repositories.
+      if (missing.length > 0 && ctx.shell !== 'cli') fillSummaries(missing);
       // One read of the catalog and one keychain lookup for all of them.
       const has = await ctx.sites.presence();
       return { sites: await Promise.all(sites.map((s) => siteInfo(ctx, s, { record: recordOf(s.name), has }))) };
