@@ -184,7 +184,7 @@ export async function runSiteBackup(env: BackupRunEnv, site: Site, options: Back
           started: options.time ? now.toISOString() : started,
           finished: finishedAt(),
           // Damage found is recorded as made (the schedule must not retry every minute); a missing database as failed.
-          status: failure?.code === 'DATABASE_FAILED' ? 'failed' : 'succeeded',
+          status: result.databaseError ? 'failed' : 'succeeded',
           snapshot: result.id,
           error: failure?.message ?? null,
           code: failure?.code ?? null,
