@@ -177,6 +177,13 @@ describe('site over SSH with a shell (find + tar + mysqldump)', () => {
     expect(listed.health).toMatchObject({ state: 'failing', failures: 1, lastError: { code: 'DATABASE_FAILED' } });
     expect(listed.summary.latest).toMatchObject({ kind: 'files', databaseMissing: true });
     expect(JSON.stringify(catalog)).not.toContain('not-the-password');
+
+    // A second failure in a row, then forget: the summary the dashboard reads follows both.
+    expect((await sv(['backup', '--site', 'Bad DB'])).code).toBe(1);
+    const summaryOf = async () => JSON.parse(await readFile(join(home, 'catalog.json'), 'utf8')).sites['Bad DB'];
+    expect(await summaryOf()).toMatchObject({ failures: 2, summary: { snapshots: 2 } });
+    expect((await sv(['forget', '--repo', 'Vault', '--site', 'Bad DB', '--keep-last', '1'])).code).toBe(0);
+    expect((await summaryOf()).summary).toMatchObject({ snapshots: 1, wordpress: true, latest: { databaseMissing: true } });
   });
 
   it('keeps secrets out of settings.json and out of every command line while backing up', async () => {
