@@ -113,7 +113,7 @@ export interface RepoAccess {
 }
 
 /** REPO is a saved destination's name, not a location: no scheme, no slash, no leading dot. */
-function looksLikeName(spec: string): boolean {
+export function looksLikeName(spec: string): boolean {
   return !/^[a-z][a-z0-9+.-]*:\/\//i.test(spec) && !spec.includes('/') && !spec.startsWith('.');
 }
 

@@ -112,7 +112,7 @@ export const backupCommand = defineCommand({
     process.once('SIGINT', onSignal);
     try {
       const common = { tags: values.tag, time, signal: controller.signal, onProgress: bar.listener };
-      const { id, snapshot } = site
+      const { id, snapshot, databaseError } = site
         ? await backupSite(opening, site, secrets, {
             ...common,
             scope: values['files-only'] ? 'files' : values['db-only'] ? 'database' : 'both',
@@ -121,10 +121,12 @@ export const backupCommand = defineCommand({
           })
         : await (async () => {
             const source = new LocalSource(values.source!);
-            return backup(await opening, source, { ...common, site: values.site ?? source.description });
+            return { ...(await backup(await opening, source, { ...common, site: values.site ?? source.description })), databaseError: null };
           })();
       bar.done();
       printSnapshot(io, values.json, { id, ...snapshot });
+      // The files were saved; the missing database still fails the command.
+      if (databaseError) throw databaseError;
       return EXIT_OK;
     } finally {
       process.off('SIGINT', onSignal);

@@ -4,7 +4,9 @@ import { applyRetention, type RetentionPolicy } from '../../core/engine/retentio
 import { listSnapshots } from '../../core/engine/snapshots';
 import { defineCommand, type OptionSpec } from '../command';
 import { formatBytes } from '../format';
-import { JSON_OPTION, openRepo, REPO_ENV, REPO_OPTIONS } from '../repo-access';
+import { refreshSiteSummary } from '../../core/automation/site-summary';
+import { openCore } from '../../core/open-core';
+import { JSON_OPTION, looksLikeName, openRepo, REPO_ENV, REPO_OPTIONS } from '../repo-access';
 import { EXIT_OK, UsageError } from '../usage';
 
 const KEEP = ['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
@@ -60,6 +62,12 @@ export const forgetCommand = defineCommand({
           for (const group of result) for (const s of group.remove) await repo.backend.delete(`snapshots/${s.id}`);
         } finally {
           await lock.release();
+        }
+        // A saved destination's sites: the catalog's summaries (what the dashboard shows) follow the removal.
+        if (values.repo !== undefined && looksLikeName(values.repo) && result.some((g) => g.remove.length > 0)) {
+          const core = await openCore({ shell: 'cli', env });
+          for (const site of core.sites.list())
+            if (site.destination === values.repo && result.some((g) => g.site === site.name && g.remove.length > 0)) await refreshSiteSummary(core.catalog, repo, site.name, values.repo);
         }
       }
       const pruned = !values['dry-run'] && values.prune ? await prune(repo) : null;

@@ -9,6 +9,28 @@ import { callService } from '../service-call';
 import { CONNECTION_FLAGS, pinOnFirstUse, secretFromEnv } from '../trust-and-secrets';
 import { EXIT_ERROR, EXIT_OK, UsageError, wholeNumber } from '../usage';
 import { effectiveSchedule, scheduleSchema, type Schedule } from '../../core/automation/schedule';
+import { siteTagsSchema, uniqueTags } from '../../core/settings/site-tags';
+
+const ORDINALS = ['first', 'second', 'third'];
+
+/**
+ * The tags `--tag` (repeatable) and `--no-tags` give, checked as the app checks them; undefined
+ * when neither is given (`site edit` keeps the saved ones). Given tags replace the saved ones.
+ */
+export function tagsFromOptions(values: { tag?: string[]; 'no-tags'?: boolean }): string[] | undefined {
+  const given = values.tag ?? [];
+  if (values['no-tags'] && given.length > 0) throw new UsageError('Give --tag or --no-tags, not both.');
+  if (values['no-tags']) return [];
+  if (given.length === 0) return undefined;
+  const tags = uniqueTags(given);
+  const parsed = siteTagsSchema.safeParse(tags);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  // The tag is named by its place, not echoed: it may hold characters a terminal would act on.
+  const at = typeof issue.path[0] === 'number' ? issue.path[0] : null;
+  const which = at === null ? '' : ` (the ${ORDINALS[at] ?? `${at + 1}th`} one)`;
+  throw new UsageError(`--tag${which}: ${issue.message}`);
+}
 
 /** `--db auto|none|mysql://user@host:port/dbname` */
 export function parseDatabaseOption(value: string): Site['database'] {
@@ -77,7 +99,7 @@ const siteList = defineCommand({
     else if (sites.length === 0) io.out('No sites yet. Add one with sitevault site add NAME --url URL (see sitevault site add --help).');
     else {
       for (const s of sites) {
-        io.out(`${s.name.padEnd(30)} ${s.health.state.padEnd(8)} ${s.environment.padEnd(10)} ${s.url}`);
+        io.out(`${s.name.padEnd(30)} ${s.health.state.padEnd(8)} ${s.environment.padEnd(10)} ${s.url}${s.tags.length > 0 ? `  [${s.tags.join(', ')}]` : ''}`);
         if (s.health.lastError) io.out(`  ! failing since ${s.health.failingSince} (${s.health.failures} run${s.health.failures === 1 ? '' : 's'}): ${s.health.lastError.message}`);
         if (s.databaseSettingsChanged) io.out(`  ! ${s.databaseSettingsChanged} (sitevault site accept-database ${s.name})`);
       }
@@ -166,6 +188,7 @@ const SITE_FLAGS = {
   exclude: { type: 'string', multiple: true, value: 'PATTERN', help: 'Leave out matching paths (repeatable; gitignore-like).' },
   'no-wordpress-excludes': { type: 'boolean', help: 'Keep WordPress caches and other plugins’ backups too.' },
   'reread-every': { type: 'string', value: 'N', help: 'FTP: read every file again every N backups (0 = never).' },
+  tag: { type: 'string', multiple: true, value: 'TAG', help: 'A client or other label, for the dashboard and reports (repeatable; on edit, replaces the saved tags).' },
   destination: { type: 'string', value: 'NAME', help: 'The saved destination its backups go to.' },
   'copy-to': { type: 'string', value: 'NAME', help: 'A second destination its snapshots are copied to.' },
   'copy-daily-at': { type: 'string', value: 'HH:MM', help: 'Copy once a day at this time instead of after each backup.' },
@@ -189,6 +212,7 @@ const EDIT_ONLY_FLAGS = {
   'no-files-schedule': { type: 'boolean', help: 'No automatic files backups.' },
   'no-db-schedule': { type: 'boolean', help: 'No automatic database backups.' },
   'no-scratch-db': { type: 'boolean', help: 'Test restores import no dump.' },
+  'no-tags': { type: 'boolean', help: 'Remove every tag.' },
 } as const;
 
 type SiteFlagValues = OptionValues<typeof SITE_FLAGS> & Partial<OptionValues<typeof EDIT_ONLY_FLAGS>>;
@@ -240,6 +264,7 @@ async function siteSaveInput(name: string, values: SiteFlagValues, current: Site
     name,
     url,
     environment,
+    tags: tagsFromOptions(values),
     identityFile: values.identity ?? (values['password-env'] ? null : (current?.identityFile ?? null)),
     hostKey,
     caFile: ca ?? null,
@@ -298,10 +323,10 @@ const siteAdd = defineCommand({
 const siteEdit = defineCommand({
   name: 'site edit',
   summary: 'Change a saved site: only the options given change; the rest stays as saved.',
-  usage: ['site edit NAME [--url URL] [--password-env VAR | --identity FILE] [--destination NAME] [--files-at HH:MM] [--keep-daily N] [options]'],
+  usage: ['site edit NAME [--url URL] [--password-env VAR | --identity FILE] [--destination NAME] [--tag TAG]... [--files-at HH:MM] [--keep-daily N] [options]'],
   details: [
     'A new password or key passphrase replaces the one in the keychain. An address on another server needs its host key or certificate',
-    'confirmed again (--host-key, --tls-fingerprint or --accept-new-host-key). --exclude replaces the saved exclusions.',
+    'confirmed again (--host-key, --tls-fingerprint or --accept-new-host-key). --exclude replaces the saved exclusions, --tag the saved tags.',
   ],
   positionals: NAME,
   options: { ...SITE_FLAGS, ...EDIT_ONLY_FLAGS },

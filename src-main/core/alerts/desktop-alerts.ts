@@ -13,6 +13,7 @@ export function alertForJob(job: Job): Alert | null {
   if (job.status !== 'failed') return null;
   const subject = job.title.replace(/^(Scheduled backup of|Scheduled check of|Back up|Restore|Check|Copy|Test restore from) /, '');
   if (job.error?.code === 'DAMAGE_FOUND') return { title: `Damage found: ${subject}`, body: job.error.message };
+  if (job.error?.code === 'DATABASE_FAILED') return { title: `Database backup failed: ${subject}`, body: job.error.message };
   const what = { backup: 'Backup failed', restore: 'Restore failed', verify: 'Verification failed', replicate: 'Copy to the second destination failed', download: 'Download failed', prune: 'Prune failed' }[
     job.kind
   ];

@@ -72,4 +72,31 @@ describe('Catalog', () => {
     expect(await catalog.noteDatabaseSettings('Acme', { host: 'db.other.example', name: 'wp' }, '2026-12-02T02:00:00.000Z')).toBeNull();
     expect(await catalog.noteDatabaseSettings('Acme', { host: '127.0.0.1:3306', name: 'wp' }, '2026-12-03T00:00:00.000Z')).toEqual({ host: 'db.other.example', name: 'wp' });
   });
+
+  it("a run whose database failed keeps the files' time, but neither the database's nor the last good one; a summary keeps what the backup found of WordPress", async () => {
+    const catalog = new Catalog(dir);
+    const time = '2026-12-03T02:00:00.000Z';
+    await catalog.recordRun(
+      {
+        site: 'Acme',
+        kind: 'both',
+        started: time,
+        finished: time,
+        status: 'failed',
+        snapshot: 'abc',
+        error: 'Files backed up (snapshot abc), but the database wp could not be dumped: Access denied',
+        code: 'DATABASE_FAILED',
+        removed: 0,
+      },
+      { filesSaved: true },
+    );
+    const record = await catalog.lastRuns('Acme');
+    expect(record).toMatchObject({ files: time, database: null, lastGood: null, failures: 1, failingSince: time, lastRun: { status: 'failed', code: 'DATABASE_FAILED' } });
+
+    const latest = { id: 'abc', time, kind: 'files' as const, bytes: 10, warnings: 1, databaseMissing: true };
+    await catalog.recordSummary('Acme', { destination: 'Vault', snapshots: 1, latest, lastDatabase: null, wordpress: true, updated: time });
+    // A forget refreshes it without knowing about WordPress: what the backup found stays.
+    await catalog.recordSummary('Acme', { destination: 'Vault', snapshots: 0, latest: null, lastDatabase: null, wordpress: null, updated: time });
+    expect((await catalog.lastRuns('Acme')).summary).toMatchObject({ snapshots: 0, latest: null, wordpress: true });
+  });
 });

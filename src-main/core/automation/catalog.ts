@@ -25,6 +25,33 @@ export type CatalogVerification = z.infer<typeof verificationSchema>;
 const databaseSettingsSchema = z.object({ host: z.string(), name: z.string() });
 export type DatabaseSettingsSeen = z.infer<typeof databaseSettingsSchema>;
 
+/**
+ * What the dashboard shows of a site's own snapshots (not safety snapshots) in its destination,
+ * kept here so that a visit reads one file instead of opening every repository.
+ */
+export const siteSummarySchema = z.object({
+  /** The destination the summary describes: a summary of another one is not shown. */
+  destination: z.string(),
+  snapshots: z.number().int().nonnegative(),
+  latest: z
+    .object({
+      id: z.string(),
+      time: z.string(),
+      kind: z.enum(['both', 'files', 'database']),
+      bytes: z.number(),
+      warnings: z.number(),
+      /** The database was asked for but could not be dumped: the snapshot holds the files alone. */
+      databaseMissing: z.boolean().default(false),
+    })
+    .nullable(),
+  /** When the latest own snapshot holding a database dump was taken; null when none does. */
+  lastDatabase: z.string().nullable(),
+  /** Whether the site's last backup found a WordPress site (null: not known). */
+  wordpress: z.boolean().nullable().default(null),
+  updated: z.string(),
+});
+export type SiteSummary = z.infer<typeof siteSummarySchema>;
+
 const siteRecordSchema = z.object({
   files: z.string().nullable().default(null),
   database: z.string().nullable().default(null),
@@ -43,8 +70,15 @@ const siteRecordSchema = z.object({
   /** Runs that failed since the last good one, and when the first of them finished. */
   failures: z.number().int().nonnegative().default(0),
   failingSince: z.string().nullable().default(null),
+  summary: siteSummarySchema.nullable().default(null),
 });
 type SiteRecord = z.infer<typeof siteRecordSchema>;
+export type CatalogSiteRecord = SiteRecord;
+
+/** The record of a site the catalog has not heard of yet. */
+export function emptySiteRecord(): SiteRecord {
+  return siteRecordSchema.parse({});
+}
 
 function siteRecord(data: CatalogData, site: string): SiteRecord {
   return (data.sites[site] ??= siteRecordSchema.parse({}));
@@ -186,13 +220,25 @@ export class Catalog {
     });
   }
 
-  recordRun(input: CatalogRun): Promise<void> {
+  /** Keeps the site's summary of its snapshots (written after each change to them); the previous wordpress flag stays when not given. */
+  recordSummary(site: string, summary: SiteSummary): Promise<void> {
+    return this.update((data) => {
+      const record = siteRecord(data, site);
+      const before = record.summary;
+      record.summary = { ...summary, wordpress: summary.wordpress ?? (before?.destination === summary.destination ? before.wordpress : null) };
+    });
+  }
+
+  recordRun(input: CatalogRun, options: { filesSaved?: boolean } = {}): Promise<void> {
     const run = runSchema.parse(input);
     return this.update((data) => {
       const last = siteRecord(data, run.site);
       if (run.status === 'succeeded') {
         if (run.kind !== 'database') last.files = laterOf(last.files, run.started);
         if (run.kind !== 'files') last.database = laterOf(last.database, run.started);
+      } else if (options.filesSaved && run.kind !== 'database') {
+        // The files were saved though the run failed (its database could not be dumped): they are not due again.
+        last.files = laterOf(last.files, run.started);
       }
       // Runs that overlap (the app and run-due) may finish out of order: the latest finish decides.
       if (!last.lastRun || run.finished >= last.lastRun.finished) {

@@ -128,6 +128,8 @@ export async function runDue(deps: RunDueDeps): Promise<RunDueReport> {
     } catch (error) {
       run.error = error instanceof Error ? error.message : String(error);
       run.report = (error as { report?: BackupRunReport }).report ?? null;
+      // A snapshot may have been made (files saved without their database, damage found on reading back).
+      run.snapshot = run.report?.snapshot ?? null;
       say(`${site.name}: FAILED: ${run.error}`);
     } finally {
       run.finished = new Date().toISOString();

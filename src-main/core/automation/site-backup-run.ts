@@ -14,6 +14,7 @@ import type { SiteSecrets } from '../sites/open-site';
 import { backupSite } from '../sites/site-backup';
 import type { SiteStore } from '../sites/site-store';
 import type { Catalog } from './catalog';
+import { refreshSiteSummary } from './site-summary';
 
 /** Safety snapshots (taken before restores) are kept this long, outside the GFS policy. */
 const SAFETY_KEPT_MS = 30 * 86_400_000;
@@ -69,6 +70,8 @@ export interface BackupRunReport {
   removed: number;
   verified: { packsRead: number; bytesRead: number; problems: string[] } | null;
   replication: ReplicationReport | null;
+  /** Why the database could not be dumped (the snapshot holds the files alone); null when it was, or was not asked for. */
+  databaseError: string | null;
 }
 
 /** What a site's policy keeps and removes: GFS for its backups; safety snapshots age out after 30 days. */
@@ -117,12 +120,23 @@ export async function replicateSite(source: Repository, env: Pick<BackupRunEnv, 
   }
 }
 
+/** Records the summary of the site's snapshots; a summary that cannot be read is left for the next run (it is a view, not the record). */
+async function refreshSummary(env: BackupRunEnv, repo: Repository, site: Site, wordpress: boolean): Promise<void> {
+  try {
+    await refreshSiteSummary(env.catalog, repo, site.name, site.destination!, wordpress);
+  } catch {
+    // The run itself is recorded; the dashboard shows the previous summary until the next change.
+  }
+}
+
 /**
  * One backup of a site, as the app and `run-due` make it: back up, read a sample of what was
- * written back, apply the policy (scheduled runs), record it in the catalog, and copy it to
- * the site's second destination. Damage found in the sample fails the run (the snapshot is
- * there, but its data must not be trusted); a failed copy fails it too, after the catalog
- * has recorded the backup itself.
+ * written back, apply the policy (scheduled runs), record it in the catalog (the run and the
+ * summary of the site's snapshots), and copy it to the site's second destination. Damage
+ * found in the sample fails the run (the snapshot is there, but its data must not be
+ * trusted); a database that could not be dumped fails it (the files were saved, in a snapshot
+ * marked `database-missing`); a failed copy fails it too, after the catalog has recorded the
+ * backup itself.
  */
 export async function runSiteBackup(env: BackupRunEnv, site: Site, options: BackupRunOptions): Promise<BackupRunReport> {
   if (!site.destination) throw new ApiError('BAD_REQUEST', `${site.name} has no destination for its backups yet: choose one in its settings.`);
@@ -134,6 +148,7 @@ export async function runSiteBackup(env: BackupRunEnv, site: Site, options: Back
   const opening = env.openRepository(site.destination);
   opening.catch(() => {});
   let repo: Repository | null = null;
+  let recorded = false;
   try {
     const result = await backupSite(opening, site, await env.secretsOf(site.name), {
       scope: options.kind,
@@ -158,19 +173,28 @@ export async function runSiteBackup(env: BackupRunEnv, site: Site, options: Back
       removed: 0,
       verified: null,
       replication: null,
+      databaseError: result.databaseError?.message ?? null,
     };
-    const record = (error: string | null) =>
-      env.catalog.recordRun({
-        site: site.name,
-        kind: options.kind,
-        started: options.time ? now.toISOString() : started,
-        finished: finishedAt(),
-        status: 'succeeded',
-        snapshot: result.id,
-        error,
-        code: error ? 'DAMAGE_FOUND' : null,
-        removed: report.removed,
-      });
+    const record = async (failure: ApiError | null) => {
+      recorded = true;
+      await env.catalog.recordRun(
+        {
+          site: site.name,
+          kind: options.kind,
+          started: options.time ? now.toISOString() : started,
+          finished: finishedAt(),
+          // Damage found is recorded as made (the schedule must not retry every minute); a missing database as failed.
+          status: result.databaseError ? 'failed' : 'succeeded',
+          snapshot: result.id,
+          error: failure?.message ?? null,
+          code: failure?.code ?? null,
+          hint: failure?.hint ?? null,
+          removed: report.removed,
+        },
+        { filesSaved: true },
+      );
+      await refreshSummary(env, repo!, site, result.wordpress);
+    };
 
     if (env.verification.sampleAfterBackup) {
       options.onProgress?.({ phase: 'reading back what was written', filesDone: 0, filesTotal: null, bytesDone: 0, bytesTotal: null, bytesPerSecond: 0, etaSeconds: null, currentPath: null });
@@ -187,25 +211,27 @@ export async function runSiteBackup(env: BackupRunEnv, site: Site, options: Back
       });
       if (sample.damage.length > 0) {
         const message = `Snapshot ${result.id.slice(0, 8)} was written, but reading it back found damage: ${report.verified.problems[0]}. Check ${site.destination}'s storage and run a full check.`;
-        // Recorded as made (the schedule must not retry every minute), with the damage as its error.
-        await record(message);
-        throw Object.assign(new ApiError('DAMAGE_FOUND', message), { report });
+        const damage = new ApiError('DAMAGE_FOUND', message);
+        await record(damage);
+        throw Object.assign(damage, { report });
       }
     }
-    if (options.applyPolicy) report.removed = await applySitePolicy(repo, site, now);
-    await record(null);
+    // A snapshot without its database does not count against the good ones: the policy waits for a complete backup.
+    if (options.applyPolicy && !result.databaseError) report.removed = await applySitePolicy(repo, site, now);
+    await record(result.databaseError);
     if (site.copyTo && site.copyWhen === 'after-backup') {
       try {
         report.replication = await replicateSite(repo, env, site, now, options.onProgress);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         report.replication = { destination: site.copyTo, copied: 0, removed: 0, error: message };
-        throw Object.assign(new ApiError('COPY_FAILED', `Backed up (snapshot ${result.id.slice(0, 8)}), but the copy to ${site.copyTo} failed: ${message}`), { report });
+        if (!result.databaseError) throw Object.assign(new ApiError('COPY_FAILED', `Backed up (snapshot ${result.id.slice(0, 8)}), but the copy to ${site.copyTo} failed: ${message}`), { report });
       }
     }
+    if (result.databaseError) throw Object.assign(result.databaseError, { report });
     return report;
   } catch (error) {
-    if ((error as { code?: string }).code !== 'DAMAGE_FOUND' && (error as { code?: string }).code !== 'COPY_FAILED') {
+    if (!recorded) {
       const { code, message, hint } = toErrorPayload(error);
       await env.catalog.recordRun({
         site: site.name,

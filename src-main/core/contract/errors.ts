@@ -30,6 +30,8 @@ export const errorCodes = [
   'UNSAFE_DATABASE_SETTINGS',
   /** A verification (read-back, check, test restore) found damage. */
   'DAMAGE_FOUND',
+  /** The site's files were backed up; its database could not be dumped (the snapshot holds the files alone). */
+  'DATABASE_FAILED',
   /** The backup was made; its copy to the second destination failed. */
   'COPY_FAILED',
   /** SiteVault stopped while the job was under way. */

@@ -170,6 +170,17 @@ export const siteInfoSchema = z.object({
   hasDatabasePassword: z.boolean(),
   /** wp-config.php names another database than at setup (a possible compromise), in words; null when unchanged. */
   databaseSettingsChanged: z.string().nullable(),
+  /** Its own snapshots (not safety ones) in its destination, as the catalog keeps them after each change; null until known. */
+  summary: z
+    .object({
+      snapshots: z.number(),
+      latest: z.object({ time: z.string(), kind: z.enum(['both', 'files', 'database']), bytes: z.number(), warnings: z.number(), databaseMissing: z.boolean() }).nullable(),
+      /** When the latest snapshot with a database dump was taken; null when none has one. */
+      lastDatabase: z.string().nullable(),
+      /** Whether its last backup found WordPress (null: not known yet). */
+      wordpress: z.boolean().nullable(),
+    })
+    .nullable(),
   /** Whether the site is protected, from the catalog, whoever ran its backups. */
   health: z.object({
     /** failing: its latest run failed; stale: its last good backup is older than twice its schedule's interval; never: no good backup yet. */

@@ -26,6 +26,12 @@ export interface ExtraFile {
   mode: number;
   /** Called again when the stream throws StreamRestartError: it must then start from its beginning. */
   content: () => AsyncIterable<Buffer>;
+  /**
+   * When set, a failure to produce the file that `warning` accepts (it returns the warning's
+   * text; null rethrows) does not fail the backup: the snapshot is saved without the file,
+   * carries this tag and the warning, and the failure is returned.
+   */
+  optional?: { tag: string; warning: (error: unknown) => string | null };
 }
 
 export { RESERVED_DIR };
@@ -56,6 +62,8 @@ export interface BackupResult {
   snapshot: Snapshot;
   /** The packs this backup wrote (or took over from an interrupted one), for verification. */
   packs: string[];
+  /** Optional produced files that could not be made, and why (the snapshot was saved without them). */
+  missing: Array<{ path: string; error: unknown }>;
 }
 
 function checkCancelled(signal: AbortSignal | undefined): void {
@@ -240,16 +248,32 @@ export async function backup(base: Repository, source: Source, options: BackupOp
     }
 
     const extraEntries: SourceEntry[] = [];
+    const missing: BackupResult['missing'] = [];
+    const tags = [...(options.tags ?? [])];
     if (options.extraFiles && options.extraFiles.length > 0) {
       progress.phase = 'storing the database dump';
       const now = (options.time ?? new Date()).getTime();
       extraEntries.push({ path: RESERVED_DIR, type: 'dir', mode: 0o700, mtime: now, size: 0 });
       for (const extra of options.extraFiles) {
         checkCancelled(options.signal);
-        const { content, size } = await storeExtra(repo, writer, extra, progress);
+        let stored: { content: string[]; size: number };
+        try {
+          stored = await storeExtra(repo, writer, extra, progress);
+        } catch (error) {
+          checkCancelled(options.signal);
+          const warning = extra.optional?.warning(error) ?? null;
+          if (!extra.optional || warning === null) throw error;
+          // What the failed attempt stored stays unreferenced (the next prune removes it).
+          missing.push({ path: extra.path, error });
+          warnings.push({ path: extra.path, message: warning });
+          if (!tags.includes(extra.optional.tag)) tags.push(extra.optional.tag);
+          continue;
+        }
+        const { content, size } = stored;
         stats.bytes_read += size;
         fileNodes.set(extra.path, { name: baseName(extra.path), type: 'file', mode: extra.mode, mtime: now, size, content });
       }
+      if (missing.length === options.extraFiles.length) extraEntries.length = 0;
     }
     checkCancelled(options.signal);
 
@@ -266,8 +290,9 @@ export async function backup(base: Repository, source: Source, options: BackupOp
       site: options.site,
       hostname: hostname(),
       installation: repo.installation,
-      tags: options.tags ?? [],
-      kind: options.kind ?? 'files',
+      tags,
+      // A snapshot whose dump could not be made holds the files alone.
+      kind: missing.length > 0 && options.kind === 'both' ? 'files' : (options.kind ?? 'files'),
       parent: parent?.id ?? null,
       tree: rootTree,
       source: source.description,
@@ -289,7 +314,7 @@ export async function backup(base: Repository, source: Source, options: BackupOp
     snapshot.stats.bytes_added += size;
     progress.phase = 'done';
     progress.report(true);
-    return { id, snapshot, packs: writer.written.map((p) => p.id) };
+    return { id, snapshot, packs: writer.written.map((p) => p.id), missing };
   } catch (error) {
     await writer.abandon();
     checkCancelled(options.signal);

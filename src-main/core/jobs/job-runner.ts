@@ -93,6 +93,8 @@ const NOT_RESUMABLE: ReadonlySet<string> = new Set([
   'CONFLICT',
   'INTEGRITY',
   'DAMAGE_FOUND',
+  /** The files were saved; the database needs fixing (a password, a host) before another try helps. */
+  'DATABASE_FAILED',
   'CANCELLED',
 ]);
 export class JobRunner {

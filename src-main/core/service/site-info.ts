@@ -1,16 +1,22 @@
+import type { CatalogSiteRecord, SiteSummary } from '../automation/catalog';
 import { effectiveSchedule, nextRun, type Schedule } from '../automation/schedule';
 import { expectedInterval } from '../alerts/desktop-alerts';
 import { isHintKey } from '../contract/errors';
 import type { SiteInfo } from '../contract/operations';
 import type { Site } from '../settings/settings-store';
 import { databaseSettingsChangedMessage } from '../sites/site-backup';
+import type { SiteSecret } from '../sites/site-store';
 import type { ServiceContext } from './context';
 
 /** What the screens show of a site: its settings, schedule and stored secrets (whether, never what). */
-export async function siteInfo(ctx: Pick<ServiceContext, 'sites' | 'catalog' | 'schedulerActive'>, site: Site): Promise<SiteInfo> {
-  const store = ctx.sites;
+export async function siteInfo(
+  ctx: Pick<ServiceContext, 'sites' | 'catalog' | 'schedulerActive'>,
+  site: Site,
+  known?: { record: CatalogSiteRecord; has: (name: string, secret: SiteSecret) => Promise<boolean> },
+): Promise<SiteInfo> {
+  const store = known ?? ctx.sites;
   const schedulerActive = ctx.schedulerActive ?? false;
-  const record = await ctx.catalog.lastRuns(site.name);
+  const record = known?.record ?? (await ctx.catalog.lastRuns(site.name));
   const changed = record.databaseSettings && record.databaseSettingsChanged;
   return {
     name: site.name,
@@ -29,8 +35,27 @@ export async function siteInfo(ctx: Pick<ServiceContext, 'sites' | 'catalog' | '
     hasKeyPassphrase: await store.has(site.name, 'keyPassphrase'),
     hasDatabasePassword: await store.has(site.name, 'dbPassword'),
     databaseSettingsChanged: changed ? databaseSettingsChangedMessage(record.databaseSettings!, record.databaseSettingsChanged!) : null,
+    summary: siteSummary(site, record.summary),
     health: siteHealth(site, record, new Date()),
   };
+}
+
+/** The catalog's summary of the site's snapshots, when it describes the site's current destination. */
+function siteSummary(site: Site, summary: SiteSummary | null): SiteInfo['summary'] {
+  if (!summary || summary.destination !== site.destination) return null;
+  const latest = summary.latest;
+  return {
+    snapshots: summary.snapshots,
+    latest: latest ? { time: latest.time, kind: latest.kind, bytes: latest.bytes, warnings: latest.warnings, databaseMissing: latest.databaseMissing } : null,
+    lastDatabase: summary.lastDatabase,
+    wordpress: summary.wordpress,
+  };
+}
+
+/** Whether a site has snapshots the catalog has no summary of (catalogs from before summaries were kept, a changed destination). */
+export function needsSummary(site: Site, record: { summary: SiteSummary | null; lastRun: unknown; files: string | null; database: string | null }): boolean {
+  if (!site.destination || record.summary?.destination === site.destination) return false;
+  return record.lastRun !== null || record.files !== null || record.database !== null;
 }
 
 function siteHealth(site: Site, record: Awaited<ReturnType<ServiceContext['catalog']['lastRuns']>>, now: Date): SiteInfo['health'] {

@@ -11,3 +11,13 @@ export const siteTagsSchema = z
       .regex(/^[^\p{Cc}]+$/u, 'A tag cannot hold control characters.'),
   )
   .max(20, 'A site has at most 20 tags.');
+
+/** Tags typed on one line ("Acme Ltd, monthly plan"): split at commas, trimmed, empty and repeated ones dropped. */
+export function tagsFromText(text: string): string[] {
+  return uniqueTags(text.split(','));
+}
+
+/** Tags as given (repeated options, a list): trimmed, empty and repeated ones dropped, in their order. */
+export function uniqueTags(tags: readonly string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
+}

@@ -1,4 +1,5 @@
-import { ApiError } from '../contract/errors';
+import { ApiError, toErrorPayload } from '../contract/errors';
+import { DATABASE_MISSING_TAG } from '../automation/site-summary';
 import { backup, DATABASE_DUMP_PATH, type BackupResult } from '../engine/backup';
 import type { ProgressListener } from '../engine/progress';
 import type { Warning } from '../engine/source';
@@ -28,12 +29,29 @@ export interface SiteBackupOptions {
   onProgress?: ProgressListener;
 }
 
+export interface SiteBackupResult extends BackupResult {
+  /** Whether the site's folder holds a WordPress site (wp-config.php). */
+  wordpress: boolean;
+  /**
+   * The files were saved, but the database could not be dumped (unreachable, refused): the
+   * snapshot holds the files alone and is tagged `database-missing`. Callers report it as a failure.
+   */
+  databaseError: ApiError | null;
+}
+
+/** Why a database could not be dumped, in words, without the repeated "dump failed" prefix. */
+function dumpFailureCause(error: unknown): string {
+  return toErrorPayload(error).message.replace(/^The database dump of \S+ failed on the server: /, '');
+}
+
 /**
  * Backs up a saved site: its files (only what changed since its last snapshot) and its
- * database dump, as one snapshot. A database that was asked for but cannot be dumped fails
- * the backup; it is never silently skipped.
+ * database dump, as one snapshot. A database that cannot be dumped does not take the files
+ * down: they are saved, the snapshot is marked `database-missing`, and `databaseError` says
+ * why, for the caller to fail the run loudly. A database-only backup whose dump fails fails, and
+ * so does any backup whose database settings look tampered with (UNSAFE_DATABASE_SETTINGS).
  */
-export async function backupSite(openRepository: Repository | Promise<Repository>, site: Site, secrets: SiteSecrets, options: SiteBackupOptions = {}): Promise<BackupResult> {
+export async function backupSite(openRepository: Repository | Promise<Repository>, site: Site, secrets: SiteSecrets, options: SiteBackupOptions = {}): Promise<SiteBackupResult> {
   const scope = options.scope ?? 'both';
   // Opening the repository (the passphrase's key derivation) and connecting to the site overlap.
   const [repoResult, connectionResult] = await Promise.allSettled([Promise.resolve(openRepository), openSite(site, secrets, { signal: options.signal })]);
@@ -69,7 +87,8 @@ export async function backupSite(openRepository: Repository | Promise<Repository
       const withFiles = (await listSnapshots(repo)).filter((s) => isSiteSnapshot(s, site.name, repo.installation) && s.kind !== 'database');
       forceRead = withFiles.length % site.rereadEvery === 0;
     }
-    return await backup(repo, connection.source, {
+    const databaseName = connection.database?.name ?? 'the database';
+    const result = await backup(repo, connection.source, {
       site: site.name,
       tags: options.tags,
       time: options.time,
@@ -77,10 +96,32 @@ export async function backupSite(openRepository: Repository | Promise<Repository
       skipFiles: scope === 'database',
       forceRead,
       warnings,
-      extraFiles: withDatabase ? [{ path: DATABASE_DUMP_PATH, mode: 0o600, content: connection.dump! }] : [],
+      extraFiles: withDatabase
+        ? [
+            {
+              path: DATABASE_DUMP_PATH,
+              mode: 0o600,
+              content: connection.dump!,
+              // With the files, a failed dump leaves a files-only snapshot marked as such; alone, it fails.
+              optional:
+                scope === 'both'
+                  ? {
+                      tag: DATABASE_MISSING_TAG,
+                      // Database settings that look tampered with (a possible compromise) still stop the whole backup.
+                      warning: (error) => (error instanceof ApiError && error.code === 'UNSAFE_DATABASE_SETTINGS' ? null : `database missing: ${databaseName} could not be dumped: ${dumpFailureCause(error)}`),
+                    }
+                  : undefined,
+            },
+          ]
+        : [],
       signal: options.signal,
       onProgress: options.onProgress,
     });
+    const failed = result.missing[0];
+    const databaseError = failed
+      ? new ApiError('DATABASE_FAILED', `Files backed up (snapshot ${result.id.slice(0, 8)}), but the database ${databaseName} could not be dumped: ${dumpFailureCause(failed.error)}`, { cause: failed.error })
+      : null;
+    return { ...result, wordpress: connection.wordpress !== false, databaseError };
   } finally {
     await connection.close();
   }

@@ -39,6 +39,20 @@ export class SiteStore {
     return this.secrets.has(siteSecretAccount(name, secret));
   }
 
+  /**
+   * Whether each site's secrets are stored, for a list of sites: one keychain lookup for all
+   * (each lookup is a round trip to the keychain). Falls back to one lookup per secret.
+   */
+  async presence(): Promise<(name: string, secret: SiteSecret) => Promise<boolean>> {
+    try {
+      const accounts = await this.secrets.accounts?.();
+      if (accounts) return async (name, secret) => accounts.has(siteSecretAccount(name, secret));
+    } catch {
+      // A keychain that cannot list answers each question on its own.
+    }
+    return (name, secret) => this.has(name, secret);
+  }
+
   async secret(name: string, secret: SiteSecret): Promise<string | undefined> {
     return (await this.secrets.read(siteSecretAccount(name, secret))) ?? undefined;
   }

@@ -121,7 +121,9 @@ describe('site over SSH with a shell (find + tar + mysqldump)', () => {
     expect(entries.map((e: { path: string }) => e.path)).toEqual(['.sitevault', '.sitevault/database.sql']);
   });
 
-  it('a wrong database password fails the backup plainly, never storing a broken dump', async () => {
+  it('a database that cannot be dumped (a wrong password) does not take the files down: the files are saved in a snapshot marked database-missing, the run fails for its database', async () => {
+    const repo = join(work, 'repo');
+    expect((await sv(['destination', 'add', 'Vault', '--url', repo, '--passphrase-env', 'REPO_PASS'], { REPO_PASS: 'site repo passphrase' })).code).toBe(0);
     await sv(
       [
         'site',
@@ -133,6 +135,11 @@ describe('site over SSH with a shell (find + tar + mysqldump)', () => {
         'SHELL_PASSWORD',
         '--host-key',
         harness.sshd!.hostKeyFingerprint,
+        '--destination',
+        'Vault',
+        // The 105 MB file is read in the tests above; here only the database matters.
+        '--exclude',
+        'big-video.mp4',
         '--db',
         `mysql://${harness.mariadb!.wp.user}@127.0.0.1:${harness.mariadb!.port}/${placed.database}`,
         '--db-password-env',
@@ -140,12 +147,43 @@ describe('site over SSH with a shell (find + tar + mysqldump)', () => {
       ],
       { WRONG_DB: 'not-the-password' },
     );
-    const before = (await json(['snapshots', '--repo', join(work, 'repo'), '--json'])).length;
-    const result = await sv(['backup', '--repo', join(work, 'repo'), '--site', 'Bad DB', '--json']);
+    const before = (await json(['snapshots', '--repo', repo, '--json'])).length;
+    // Into its saved destination: through the service, as the app and the scheduler run it.
+    const result = await sv(['backup', '--site', 'Bad DB', '--json']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/database dump of .* failed on the server: .*Access denied/);
+    expect(result.stderr).toMatch(new RegExp(`Files backed up \\(snapshot [0-9a-f]{8}\\), but the database ${placed.database} could not be dumped: .*Access denied`));
     expect(result.stderr).not.toContain('not-the-password');
-    expect((await json(['snapshots', '--repo', join(work, 'repo'), '--json'])).length).toBe(before);
+
+    const snapshots = await json(['snapshots', '--repo', repo, '--json']);
+    expect(snapshots.length).toBe(before + 1);
+    const saved = snapshots.at(-1);
+    expect(saved).toMatchObject({ site: 'Bad DB', kind: 'files' });
+    expect(saved.tags).toContain('database-missing');
+    const entries: string[] = (await json(['ls', '--repo', repo, saved.id, '-r', '--json'])).map((e: { path: string }) => e.path);
+    expect(entries).toContain('wp-config.php');
+    expect(entries.filter((p) => p.startsWith('.sitevault'))).toEqual([]);
+
+    const catalog = JSON.parse(await readFile(join(home, 'catalog.json'), 'utf8'));
+    const record = catalog.sites['Bad DB'];
+    expect(record.lastRun).toMatchObject({ status: 'failed', code: 'DATABASE_FAILED' });
+    expect(record.lastRun.error).toMatch(/Access denied/);
+    expect(record.lastGood).toBeNull();
+    expect(record.database).toBeNull();
+    expect(record.files).not.toBeNull();
+    expect(record.summary).toMatchObject({ destination: 'Vault', snapshots: 1, lastDatabase: null, wordpress: true, latest: { id: saved.id, databaseMissing: true } });
+    expect(catalog.history.at(-1)).toMatchObject({ site: 'Bad DB', status: 'failed', snapshot: saved.id, code: 'DATABASE_FAILED' });
+
+    const listed = (await json(['site', 'list', '--json'])).find((s: { name: string }) => s.name === 'Bad DB');
+    expect(listed.health).toMatchObject({ state: 'failing', failures: 1, lastError: { code: 'DATABASE_FAILED' } });
+    expect(listed.summary.latest).toMatchObject({ kind: 'files', databaseMissing: true });
+    expect(JSON.stringify(catalog)).not.toContain('not-the-password');
+
+    // A second failure in a row, then forget: the summary the dashboard reads follows both.
+    expect((await sv(['backup', '--site', 'Bad DB'])).code).toBe(1);
+    const summaryOf = async () => JSON.parse(await readFile(join(home, 'catalog.json'), 'utf8')).sites['Bad DB'];
+    expect(await summaryOf()).toMatchObject({ failures: 2, summary: { snapshots: 2 } });
+    expect((await sv(['forget', '--repo', 'Vault', '--site', 'Bad DB', '--keep-last', '1'])).code).toBe(0);
+    expect((await summaryOf()).summary).toMatchObject({ snapshots: 1, wordpress: true, latest: { databaseMissing: true } });
   });
 
   it('keeps secrets out of settings.json and out of every command line while backing up', async () => {

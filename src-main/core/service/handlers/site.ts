@@ -2,13 +2,46 @@ import { ApiError } from '../../contract/errors';
 import { openSite } from '../../sites/open-site';
 import { databaseSettingsSeen } from '../../sites/wp-config';
 import type { HandlersOf, ServiceContext } from '../context';
-import { siteInfo } from '../site-info';
+import { emptySiteRecord } from '../../automation/catalog';
+import { refreshSiteSummary } from '../../automation/site-summary';
+import { needsSummary, siteInfo } from '../site-info';
 
 /** Saved sites: list, save, remove, and test the connection. */
 export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
+  // Sites whose summary was filled (or tried) in this process: each repository is read once, not at every visit.
+  const filling = new Set<string>();
+  let queue: Promise<void> = Promise.resolve();
+
+  /** Fills, one at a time in the background, the summaries a catalog from before lacks; the screens hear of it as a catalog change. */
+  function fillSummaries(names: string[]): void {
+    for (const name of names) {
+      if (filling.has(name)) continue;
+      filling.add(name);
+      queue = queue.then(async () => {
+        const site = ctx.sites.find(name);
+        if (!site?.destination) return;
+        const destination = site.destination;
+        try {
+          await ctx.destinations.withRepository(destination, (repo) => refreshSiteSummary(ctx.catalog, repo, name, destination), { loadIndex: false });
+          ctx.events.emit({ name: 'catalog:changed', payload: {} });
+        } catch {
+          // Unreachable now: the card says "no summary yet", and the next backup writes one.
+        }
+      });
+    }
+  }
+
   return {
     async 'site:list'() {
-      return { sites: await Promise.all(ctx.sites.list().map((s) => siteInfo(ctx, s))) };
+      const sites = ctx.sites.list();
+      const catalog = await ctx.catalog.read();
+      const recordOf = (name: string) => catalog.sites[name] ?? emptySiteRecord();
+      const missing = sites.filter((s) => needsSummary(s, recordOf(s.name))).map((s) => s.name);
+      // The app and the server fill them in the background; a command prints and ends without opening repositories.
+      if (missing.length > 0 && ctx.shell !== 'cli') fillSummaries(missing);
+      // One read of the catalog and one keychain lookup for all of them.
+      const has = await ctx.sites.presence();
+      return { sites: await Promise.all(sites.map((s) => siteInfo(ctx, s, { record: recordOf(s.name), has }))) };
     },
 
     async 'site:get'({ name }) {
