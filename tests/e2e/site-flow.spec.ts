@@ -187,6 +187,7 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await expect(history.safetySnapshots).toHaveCount(3);
     await expect(history.safetySnapshots.first()).toContainText('Safety snapshot, taken before an undo put back the safety snapshot of');
     await expect(history.safetySnapshots.last()).toContainText('Safety snapshot, taken before restoring the backup of');
+    await expect(history.tree.getByRole('treeitem').first()).toBeVisible({ timeout: 30_000 });
     await app.screenshot('history-safety');
     await history.safetySnapshots.first().click();
     await page.getByRole('button', { name: 'Compare with the one before' }).click();
