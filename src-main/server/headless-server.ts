@@ -45,6 +45,16 @@ function send(response: ServerResponse, status: number, body: unknown): void {
   response.end(text);
 }
 
+/**
+ * `attachment` with the name twice (RFC 6266): an ASCII stand-in for old clients, and the name
+ * itself in UTF-8 (RFC 8187), so that "Café" stays "Café" in the browser's save.
+ */
+export function attachmentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\w.-]/g, '_');
+  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
 function refuse(response: ServerResponse, status: number, error: ErrorPayload): void {
   send(response, status, { ok: false, error } satisfies Envelope<never>);
 }
@@ -136,7 +146,7 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     }
     response.writeHead(200, {
       'content-type': download.contentType,
-      'content-disposition': `attachment; filename="${download.fileName.replace(/[^\w.-]/g, '_')}"`,
+      'content-disposition': attachmentDisposition(download.fileName),
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
     });

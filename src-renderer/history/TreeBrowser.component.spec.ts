@@ -63,6 +63,17 @@ describe('the snapshot tree browser', () => {
     expect(asked).toEqual(['', 'wp-content']);
   });
 
+  it('reveals a path: its folders opened, and only those read, the entry selected', async () => {
+    const { api, asked } = fakeApi({ ...folders, other: [file('other/x.php')] });
+    component = mount(TreeBrowser, { target: document.body, props: { api, destination: 'D', snapshot: 'abcd', selected: null, reveal: { path: 'wp-content/plugins/p1.php' } } });
+    for (let i = 0; i < 3; i++) await settle();
+    expect(new Set(asked)).toEqual(new Set(['', 'wp-content', 'wp-content/plugins']));
+    const chosen = document.querySelector('[role="treeitem"][aria-selected="true"]')!;
+    expect(chosen.querySelector('.name')!.textContent).toBe('p1.php');
+    const expanded = [...document.querySelectorAll('[role="treeitem"][aria-expanded="true"] .name')].map((n) => n.textContent);
+    expect(expanded).toEqual(['wp-content', 'plugins']);
+  });
+
   it('shows a folder that cannot be read, and keeps the rest usable', async () => {
     const { api } = fakeApi({ '': [dir('broken'), file('ok.txt')] });
     component = mount(TreeBrowser, { target: document.body, props: { api, destination: 'D', snapshot: 'abcd', selected: null } });

@@ -102,14 +102,21 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     await expect(page.getByLabel('Preview of wp-config.php')).toContainText(`define( 'DB_NAME', '${placed.database}' );`);
     await page.getByRole('button', { name: 'Versions' }).click();
     await expect(page.getByRole('table', { name: 'Versions of wp-config.php' }).getByRole('row')).toHaveCount(2);
-    await page.getByRole('searchbox', { name: 'Search file names' }).fill('login');
-    await page.getByRole('button', { name: 'Search', exact: true }).click();
-    await expect(page.getByRole('region', { name: 'Search results' })).toContainText('wp-login.php');
-    await app.screenshot('09-history');
+    // Downloads are named after the site and the snapshot's date; a single file keeps its own name.
     const download = await history.downloadSelected();
-    expect(download.suggestedFilename()).toBe('wp-config.php.zip');
-    const saved = await download.path();
-    expect((await readFile(saved)).subarray(0, 4).toString('hex')).toBe('504b0304');
+    expect(download.suggestedFilename()).toBe('wp-config.php');
+    expect(await readFile(await download.path(), 'utf8')).toBe(await readFile(join(placed.diskPath, 'wp-config.php'), 'utf8'));
+    const dump = await history.download('Download the database (.sql.gz)');
+    expect(dump.suggestedFilename()).toMatch(/^client-a-\d{4}-\d{2}-\d{2}-database\.sql\.gz$/);
+    expect((await readFile(await dump.path())).subarray(0, 2).toString('hex')).toBe('1f8b');
+    // A search result opens in the tree: its folders expanded, the file selected.
+    const results = await history.search('placeholder');
+    await results.getByRole('button', { name: 'wp-content/uploads/empty-placeholder.txt' }).click();
+    // Two folders read over FTPS, one after the other, on a busy machine.
+    await expect(history.tree.getByRole('treeitem', { selected: true })).toContainText('empty-placeholder.txt', { timeout: 30_000 });
+    await expect(history.tree.getByRole('treeitem', { expanded: true })).toHaveCount(2);
+    await expect(page.getByRole('region', { name: 'Selected item' })).toContainText('wp-content/uploads/empty-placeholder.txt');
+    await app.screenshot('09-history');
     // A test restore: the snapshot restored into a temporary folder, every file compared with it.
     await page.getByRole('button', { name: 'Test restore' }).click();
     await expect(page.getByRole('status', { name: 'Test restore result' })).toContainText(/Test restore passed: \d+ files/, { timeout: 120_000 });
@@ -139,10 +146,15 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     const damaged = withoutExcluded(await describeTree(placed.diskPath));
 
     // Restore: the preview first, then the restore, then the report.
+    // The history opens on the backup, not on the safety snapshot the restore above took.
     await app.go('Sites');
     await card.getByRole('button', { name: 'History' }).click();
-    await history.snapshots.last().click();
+    await expect(history.snapshots).toHaveCount(1);
+    await expect(history.snapshots.first()).toHaveAttribute('aria-pressed', 'true');
     await page.getByRole('button', { name: 'Restore this snapshot…' }).click();
+    // Deleting what the snapshot does not hold is asked for each time.
+    await expect(restore.deleteExtra).not.toBeChecked();
+    await restore.deleteExtra.check();
     await restore.showChanges();
     await expect(page.getByTestId('preview-upload')).toContainText('2 files to upload');
     await expect(page.getByTestId('preview-delete')).toContainText('1 file on the site is not in the snapshot: deleted by the restore');
@@ -154,20 +166,37 @@ test.describe('a freelancer’s first day with SiteVault', () => {
     expect(withoutExcluded(await describeTree(placed.diskPath))).toEqual(original);
     expect(await rows()).toBe(originalRows);
 
-    // Undo: back to the damaged state, exactly.
-    await restore.undo();
+    // Undo: asked first, then back to the damaged state, exactly.
+    await restore.askUndo();
+    await expect(restore.undoConfirmation).toContainText('puts back the safety snapshot of Client A taken ');
+    await expect(restore.undoConfirmation).toContainText('just before this restore: the current files on Client A and its database are replaced with the ones in it');
+    await app.screenshot('undo-confirm');
+    expect(withoutExcluded(await describeTree(placed.diskPath))).toEqual(original);
+    await restore.confirmUndo();
     await expect(page.getByText('Undone: the site is back as it was before the restore.')).toBeVisible({ timeout: 120_000 });
     expect(withoutExcluded(await describeTree(placed.diskPath))).toEqual(damaged);
     expect(await rows()).toBe(damagedRows);
-    // The history now holds the two safety snapshots; the newest differs from the one before by the undo.
+    // The history now holds three safety snapshots, grouped apart; the newest differs from the one before by the undo.
     await app.go('Sites');
     await card.getByRole('button', { name: 'History' }).click();
-    await expect(history.snapshots).toHaveCount(4);
-    await history.snapshots.first().click();
+    await expect(history.snapshots).toHaveCount(1);
+    await expect(history.snapshots.first()).toHaveAttribute('aria-pressed', 'true');
+    // Collapsed at first.
+    await expect(history.safetySnapshots).toHaveCount(0);
+    await history.openSafetySnapshots();
+    await expect(history.safetySnapshots).toHaveCount(3);
+    await expect(history.safetySnapshots.first()).toContainText('Safety snapshot, taken before an undo put back the safety snapshot of');
+    await expect(history.safetySnapshots.last()).toContainText('Safety snapshot, taken before restoring the backup of');
+    await expect(history.tree.getByRole('treeitem').first()).toBeVisible({ timeout: 30_000 });
+    await app.screenshot('history-safety');
+    await history.safetySnapshots.first().click();
     await page.getByRole('button', { name: 'Compare with the one before' }).click();
     const changes = page.getByRole('region', { name: 'Changes since the snapshot before' });
-    await expect(changes).toContainText('wp-content/uploads/backdoor.php');
+    await expect(changes).toContainText('wp-content/uploads/backdoor.php', { timeout: 30_000 });
     await expect(changes).toContainText('1 added · ');
+    // The restore screen opens with deleting unticked again, after the restore above ticked it.
+    await page.getByRole('button', { name: 'Restore this snapshot…' }).click();
+    await expect(restore.deleteExtra).not.toBeChecked();
     await app.go('Activity');
     await expect(page.getByRole('table')).toContainText('Back up Client A');
     await page.getByRole('row').filter({ hasText: 'Back up Client A' }).getByText('Log').click();

@@ -10,21 +10,21 @@ import { JSON_OPTION, REPO_ENV, REPO_OPTIONS, requirePositional, serviceReposito
 import { callService } from '../service-call';
 import { EXIT_ERROR, EXIT_OK, UsageError } from '../usage';
 
-const FORMATS = ['zip', 'tar.gz', 'tar', 'sql', 'folder'] as const;
+const FORMATS = ['zip', 'tar.gz', 'tar', 'sql', 'sql.gz', 'file', 'folder'] as const;
 
 export const downloadCommand = defineCommand({
   name: 'download',
   summary: 'Save a snapshot, some of its paths, or its database dump as an archive or a folder.',
-  usage: ['download --repo REPO SNAPSHOT --out FILE.zip|FILE.tar.gz|FILE.tar|FILE.sql|DIR [--path P]... [--db-only] [--format F] [--json]'],
+  usage: ['download --repo REPO SNAPSHOT --out FILE.zip|FILE.tar.gz|FILE.tar|FILE.sql|FILE.sql.gz|DIR [--path P]... [--db-only] [--format F] [--json]'],
   details: ['The file is written under a temporary name and renamed when complete. Modes never carry setuid or setgid bits.'],
   positionals: [{ name: 'SNAPSHOT', help: 'A snapshot id (a prefix is enough) or "latest".' }],
   options: {
     ...REPO_OPTIONS,
     ...JSON_OPTION,
-    out: { type: 'string', value: 'FILE|DIR', help: 'Where to write it; the name gives the format (.zip, .tar.gz, .tar, .sql).' },
+    out: { type: 'string', value: 'FILE|DIR', help: 'Where to write it; the name gives the format (.zip, .tar.gz, .tar, .sql, .sql.gz).' },
     path: { type: 'string', multiple: true, default: [], value: 'P', help: 'Only this file or folder of the snapshot (repeatable).' },
-    'db-only': { type: 'boolean', default: false, help: 'Only the database dump (.sql for bare SQL).' },
-    format: { type: 'string', value: 'F', help: `The format when the name does not say: ${FORMATS.join(', ')}.` },
+    'db-only': { type: 'boolean', default: false, help: 'Only the database dump (.sql for bare SQL, .sql.gz gzipped).' },
+    format: { type: 'string', value: 'F', help: `The format when the name does not say: ${FORMATS.join(', ')} (file: one --path file as it is).` },
   },
   env: REPO_ENV,
   async run({ values, positionals }, io, env) {

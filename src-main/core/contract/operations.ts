@@ -502,14 +502,14 @@ export const operations = {
     output: z.object({ jobId: z.string().nullable(), folder: z.string().nullable() }),
   },
   'download:start': {
-    summary: 'Downloads a snapshot, some paths or its database as .zip/.tar.gz/.tar (or .sql): a browser link (headless), a save dialog and a job (desktop), or a job writing to the file given.',
+    summary: 'Downloads a snapshot, some paths or its database as .zip/.tar.gz/.tar (or .sql/.sql.gz; one file as is): a browser link (headless), a save dialog and a job (desktop), or a job writing to a file.',
     input: destinationRef
       .extend({
         snapshot: z.string(),
         paths: z.array(z.string()).default([]),
         databaseOnly: z.boolean().default(false),
-        /** sql: the database dump alone, as it is. */
-        format: z.enum(['zip', 'tar.gz', 'tar', 'sql']).default('zip'),
+        /** sql, sql.gz: the database dump alone, as it is or gzipped; file: one file (paths[0]) as it is. */
+        format: z.enum(['zip', 'tar.gz', 'tar', 'sql', 'sql.gz', 'file']).default('zip'),
         /** Where there is no save dialog (the command line, headless): write it to this full path as a job instead of handing out a link. */
         file: z.string().nullable().default(null),
       })

@@ -15,7 +15,11 @@ import type { FileNode } from '../engine/tree';
 import { TAR_END, tarHeader, tarPadding } from '../archive/tar-writer';
 import { ZipWriter } from '../archive/zip-writer';
 
-export type DownloadFormat = 'zip' | 'tar.gz' | 'tar' | 'sql';
+/** sql / sql.gz: the database dump alone (bare, or gzipped); file: one file as it is. */
+export type DownloadFormat = 'zip' | 'tar.gz' | 'tar' | 'sql' | 'sql.gz' | 'file';
+
+/** Whether a format is gzipped as it is written. */
+const gzipped = (format: DownloadFormat) => format === 'tar.gz' || format === 'sql.gz';
 
 export interface DownloadOptions {
   /** Snapshot paths to include (all when empty). */
@@ -41,6 +45,7 @@ export function formatFromFileName(name: string): DownloadFormat | null {
   if (/\.(tar\.gz|tgz)$/i.test(name)) return 'tar.gz';
   if (/\.tar$/i.test(name)) return 'tar';
   if (/\.sql$/i.test(name)) return 'sql';
+  if (/\.sql\.gz$/i.test(name)) return 'sql.gz';
   return null;
 }
 
@@ -136,8 +141,11 @@ export async function writeDownload(repo: Repository, snapshot: SnapshotWithId, 
     progress.filesDone++;
   };
 
-  if (format === 'sql') {
+  if (format === 'sql' || format === 'sql.gz') {
     if (!options.databaseOnly || files.length !== 1) throw new ApiError('BAD_REQUEST', 'The .sql format is for the database dump alone.', { hint: 'database-only' });
+    for await (const piece of counted(files[0]!.path, content.file(files[0]!.node))) await sink.write(piece);
+  } else if (format === 'file') {
+    if (options.databaseOnly || entries.length !== 1 || files.length !== 1) throw new ApiError('BAD_REQUEST', 'Only a single file can be downloaded as it is; choose an archive for a folder.');
     for await (const piece of counted(files[0]!.path, content.file(files[0]!.node))) await sink.write(piece);
   } else if (format === 'zip') {
     const zip = new ZipWriter((bytes) => sink.write(bytes));
@@ -188,7 +196,7 @@ export async function downloadToFile(
   const file = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
   await new Promise<void>((resolve, reject) => file.once('open', () => resolve()).once('error', reject));
   const fileClosed = new Promise<void>((resolve, reject) => file.once('close', resolve).once('error', reject));
-  const gzip = format === 'tar.gz' ? createGzip({ level: 1 }) : null;
+  const gzip = gzipped(format) ? createGzip({ level: 1 }) : null;
   if (gzip) gzip.pipe(file);
   const sink = gzip ?? file;
   try {
@@ -208,7 +216,7 @@ export async function downloadToFile(
 
 /** Streams a download into any writable (an HTTP response): gzip for .tar.gz, ended when done. */
 export async function streamDownload(repo: Repository, snapshot: SnapshotWithId, format: DownloadFormat, out: Writable, options: DownloadOptions = {}): Promise<DownloadResult> {
-  const gzip = format === 'tar.gz' ? createGzip({ level: 1 }) : null;
+  const gzip = gzipped(format) ? createGzip({ level: 1 }) : null;
   if (gzip) gzip.pipe(out);
   const sink = gzip ?? out;
   const result = await writeDownload(repo, snapshot, format, sink, options);
@@ -221,5 +229,5 @@ export async function streamDownload(repo: Repository, snapshot: SnapshotWithId,
 }
 
 export function contentTypeOf(format: DownloadFormat): string {
-  return { zip: 'application/zip', 'tar.gz': 'application/gzip', tar: 'application/x-tar', sql: 'application/sql' }[format];
+  return { zip: 'application/zip', 'tar.gz': 'application/gzip', tar: 'application/x-tar', sql: 'application/sql', 'sql.gz': 'application/gzip', file: 'application/octet-stream' }[format];
 }

@@ -3,6 +3,7 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startServe, type ServeProcess } from '../../helpers/cli';
 import { describeTree } from '../../helpers/tree';
@@ -188,16 +189,33 @@ describe('the service API the screens use: sites, backups, browsing, restores, d
     expect(Object.values(reasons)).toContainEqual(['safety snapshot (kept 30 days)']);
   });
 
-  it('hands out a one-time download link that streams a .zip the standard unzip reads', async () => {
+  it('hands out a one-time download link that streams a .zip the standard unzip reads, named after the site and the snapshot’s date', async () => {
+    const { snapshots } = await ok('repo:snapshots', { destination: 'Local', site: 'API Site' });
+    const time = new Date(snapshots.find((s: { id: string }) => s.id === snapshot).time);
+    const date = `${time.getFullYear()}-${String(time.getMonth() + 1).padStart(2, '0')}-${String(time.getDate()).padStart(2, '0')}`;
     const started = await ok('download:start', { destination: 'Local', snapshot, paths: ['wp-content/themes'], format: 'zip' });
-    expect(started).toMatchObject({ jobId: null, fileName: 'themes.zip' });
+    expect(started).toMatchObject({ jobId: null, fileName: `api-site-${date}-themes.zip` });
     const response = await fetch(`${serve.origin}${started.url}`);
     expect(response.status).toBe(200);
-    expect(response.headers.get('content-disposition')).toContain('themes.zip');
+    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="api-site-${date}-themes.zip"; filename*=UTF-8''api-site-${date}-themes.zip`);
     await writeFile(join(work, 'themes.zip'), Buffer.from(await response.arrayBuffer()));
     const { stdout } = await exec('unzip', ['-l', join(work, 'themes.zip')]);
     expect(stdout).toMatch(/wp-content\/themes\//);
     expect((await fetch(`${serve.origin}${started.url}`)).status).toBe(404);
+
+    // The database as gzipped SQL, and a single file as it is, under its own name.
+    const database = await ok('download:start', { destination: 'Local', snapshot: snapshot.slice(0, 8), databaseOnly: true, format: 'sql.gz' });
+    expect(database.fileName).toBe(`api-site-${date}-database.sql.gz`);
+    const dump = await fetch(`${serve.origin}${database.url}`);
+    expect(dump.headers.get('content-type')).toBe('application/gzip');
+    expect(gunzipSync(Buffer.from(await dump.arrayBuffer())).toString('utf8')).toMatch(/CREATE TABLE `wp_options`/);
+    const single = await ok('download:start', { destination: 'Local', snapshot, paths: ['wp-config.php'], format: 'file' });
+    expect(single.fileName).toBe('wp-config.php');
+    const config = await fetch(`${serve.origin}${single.url}`);
+    expect(config.headers.get('content-disposition')).toContain('filename="wp-config.php"');
+    expect(await config.text()).toBe(await readFile(join(placed.diskPath, 'wp-config.php'), 'utf8'));
+    const folderAsFile = await call('download:start', { destination: 'Local', snapshot, paths: ['wp-content'], format: 'file' });
+    expect(folderAsFile.error).toMatchObject({ code: 'BAD_REQUEST', message: 'wp-content is not a file; download it as an archive.' });
   });
 
   it('the command line restores and downloads through the same operations: the same answers and the same refusals', async () => {
