@@ -28,7 +28,7 @@ export interface CheckVerdict {
   offers: Array<'files-only' | 'enter-database' | 'pick-folder'>;
 }
 
-const ACCESS = { shell: 'SSH with a shell', 'sftp-only': 'SFTP only (no shell)', ftp: 'FTP (file transfer only)' } as const;
+const ACCESS = { shell: 'SSH with a shell', 'sftp-only': 'SFTP only, no shell', ftp: 'FTP (file transfer only)' } as const;
 
 export function checkVerdict(check: SiteCheckResult): CheckVerdict {
   const { folder, wpConfig, access, database: db } = check;
