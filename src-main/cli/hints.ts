@@ -29,6 +29,10 @@ const HINTS: Record<HintKey, string> = {
   'read-again': 'Run the command again: it reads the saved settings afresh.',
   'move-sites-first': 'Give those sites another destination first (sitevault site edit NAME --destination OTHER, or --no-copy for a second destination).',
   'edit-or-rename-destination': 'Change that destination with sitevault destination edit NAME [options], or add this one under another name.',
+  'check-server-name': 'Check the spelling of the host in the address (--url); your host’s control panel shows it.',
+  'check-port': 'Check the port in the address (SFTP is usually 22, FTP 21; your host’s control panel shows it) and that the server is up.',
+  'choose-sftp': 'Give an sftp:// address for this port.',
+  'choose-ftp': 'Give an ftp:// or ftps:// address for this port.',
 };
 
 export function cliHint(error: { code: string; hint?: ErrorPayload['hint'] }): string | null {

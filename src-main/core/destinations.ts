@@ -75,10 +75,7 @@ export class Destinations {
 
   /** Saves a destination; modes, revisions and secrets as for sites (see SiteStore.save). */
   async save(input: Partial<Destination> & { name: string; url: string }, secrets: DestinationSecrets, mode: SaveMode = 'upsert', basedOn?: string): Promise<Destination> {
-    const destination = withCheckedLocation(destinationSchema.parse(input));
-    if (/[/\\\\]/.test(destination.name) || destination.name.trim() !== destination.name) {
-      throw new ApiError('BAD_REQUEST', 'A destination name cannot contain slashes or start or end with a space.');
-    }
+    const destination = checkedDestination(input);
     if (mode === 'add' && this.find(destination.name)) checkSaveMode(mode, true, 'destination', destination.name);
     await this.settings.update(async (draft) => {
       const current = draft.destinations.find((d) => d.name === destination.name);
@@ -139,6 +136,21 @@ export class Destinations {
     }
   }
 
+  /** A backend for destination settings not saved yet: its repository is made before anything is saved. */
+  openUnsaved(input: Partial<Destination> & { name: string; url: string }, secrets: DestinationSecrets): Backend {
+    const destination = checkedDestination(input);
+    const connection = {
+      password: secrets.password,
+      keyPassphrase: secrets.keyPassphrase,
+      identityFile: destination.identityFile ?? undefined,
+      hostKey: destination.hostKey ?? undefined,
+      caFile: destination.caFile ?? undefined,
+      tlsFingerprint: destination.tlsFingerprint ?? undefined,
+    };
+    const settings = { timeoutSeconds: destination.timeoutSeconds, maxRetries: destination.maxRetries, maxConnections: destination.maxConnections, passive: destination.passive };
+    return openBackend(locationOf(destination), connection, settings);
+  }
+
   /** The destination's backend, with its login secrets read from the keychain. */
   async open(name: string): Promise<{ backend: Backend; passphrase: string | null; location: StorageLocation }> {
     const destination = this.find(name);
@@ -167,6 +179,15 @@ export class Destinations {
 /** Where a saved destination's repository lives (an `s3://` one with its service settings). */
 export function locationOf(destination: Destination): StorageLocation {
   return parseStorageLocation(destination.url, destination.s3 ?? undefined);
+}
+
+/** A destination's settings as they will be saved, or the reason they cannot be. */
+function checkedDestination(input: Partial<Destination> & { name: string; url: string }): Destination {
+  const destination = withCheckedLocation(destinationSchema.parse(input));
+  if (/[/\\\\]/.test(destination.name) || destination.name.trim() !== destination.name) {
+    throw new ApiError('BAD_REQUEST', 'A destination name cannot contain slashes or start or end with a space.');
+  }
+  return destination;
 }
 
 /** The destination with its location checked, and its S3 settings as they will be used (endpoint normalised, default region). */

@@ -2,7 +2,7 @@ import { hintKeyOf, type ErrorPayload, type HintKey } from '../../src-main/core/
 
 /** The next step in the app's words (its screens and buttons), by the core's hint. No command line here. */
 const HINTS: Record<HintKey, string> = {
-  'create-repository': 'Check the destination’s folder, or save the destination again to create a repository there.',
+  'create-repository': 'Check the destination’s folder; if it is right and new, use Create the repository on the Destinations screen.',
   'check-site-name': 'Check the spelling of the site’s name in Sites.',
   'check-destination-name': 'Check the spelling of the destination’s name in Destinations.',
   'repair-index': 'Run Check now on this destination; its index must be rebuilt before space can be freed.',
@@ -28,6 +28,10 @@ const HINTS: Record<HintKey, string> = {
   'read-again': 'Cancel, open it again to see the settings as they are now, and redo your change.',
   'move-sites-first': 'Choose another destination for those sites first (Edit on each site’s card).',
   'edit-or-rename-destination': 'Choose another name for this destination, or cancel and use Edit on the destination that has this name.',
+  'check-server-name': 'Check the spelling of the server’s name (your host’s control panel shows it).',
+  'check-port': 'Check the port (SFTP is usually 22, FTP 21; your host’s control panel shows it) and that the server is up.',
+  'choose-sftp': 'Choose SFTP as the protocol for this port.',
+  'choose-ftp': 'Choose FTP or FTPS as the protocol for this port.',
 };
 
 export function appHint(error: { code: string; hint?: ErrorPayload['hint'] }): string | null {

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { FileEntryWithStats, SFTPWrapper } from 'ssh2';
-import { FileType } from 'basic-ftp';
+import { FileType, FTPError } from 'basic-ftp';
 import type { ConnectionSecrets } from './connection';
 import { DEFAULT_CONNECTION } from './connection';
 import { connectFtp } from './ftp-backend';
@@ -60,6 +60,66 @@ export async function listServerFolders(url: string, secrets: ConnectionSecrets,
         .sort(),
       wordpress: entries.some((e) => e.name === 'wp-config.php'),
     };
+  } finally {
+    client.close();
+  }
+}
+
+export interface FolderInspection {
+  /** The folder as the server names it (absolute where the server says so), or as given when it does not exist. */
+  path: string;
+  exists: boolean;
+  /** It holds wp-config.php. */
+  wpConfig: boolean;
+}
+
+/**
+ * Whether a site's folder exists on the server, and whether it holds wp-config.php: the
+ * wizard's check before saving. The server must present the confirmed key or certificate.
+ * `path` is the site address's path (`~/…` relative to the login's home).
+ */
+export async function inspectServerFolder(url: string, secrets: ConnectionSecrets, timeoutSeconds = 30): Promise<FolderInspection> {
+  const location = parseLocation(url);
+  if (location.kind === 'local') throw new Error('Only servers are inspected.');
+  const given = location.path;
+  // File transfer resolves relative paths against the login's home; only a shell knows "~".
+  const path = given === '~' ? '.' : given.startsWith('~/') ? given.slice(2) : given;
+  if (location.kind === 'sftp') {
+    const { client } = await connectSsh(location, secrets, { timeoutSeconds });
+    try {
+      const sftp = await call<SFTPWrapper>((cb) => client.sftp(cb));
+      const isDir = await call<{ isDirectory(): boolean }>((cb) => sftp.stat(path, cb)).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
+      if (!isDir) return { path: given, exists: false, wpConfig: false };
+      const absolute = await call<string>((cb) => sftp.realpath(path, cb));
+      const wpConfig = await call<{ isFile(): boolean }>((cb) => sftp.stat(posix.join(absolute, 'wp-config.php'), cb)).then(
+        (s) => s.isFile(),
+        () => false,
+      );
+      return { path: absolute, exists: true, wpConfig };
+    } finally {
+      client.end();
+    }
+  }
+  const client = await connectFtp(
+    { host: location.host, port: location.port, username: location.username, secure: location.kind === 'ftps' },
+    secrets,
+    { ...DEFAULT_CONNECTION, timeoutSeconds },
+    undefined,
+    describeLocation(location),
+  );
+  try {
+    try {
+      await client.cd(path);
+    } catch (error) {
+      if (error instanceof FTPError && error.code === 550) return { path: given, exists: false, wpConfig: false };
+      throw error;
+    }
+    const absolute = await client.pwd();
+    const entries = await client.list();
+    return { path: posix.normalize(absolute), exists: true, wpConfig: entries.some((e) => e.name === 'wp-config.php' && e.type !== FileType.Directory) };
   } finally {
     client.close();
   }

@@ -9,6 +9,7 @@ import { enterActiveMode } from './ftp-active-mode';
 import { assertObjectName, BackendError, notFound, type Backend, type ByteRange, type ObjectInfo } from './backend';
 import type { ConnectionSecrets, ConnectionSettings } from './connection';
 import { assertPinned, forgetTlsSessions, ftpTlsOptions, pinDataConnections } from './ftp-tls';
+import { explainSilence, socketFailure } from './network-errors';
 
 /** When the destination says 0 (unlimited), this many connections are used. */
 const DEFAULT_POOL = 4;
@@ -47,8 +48,17 @@ export function classifyFtpError(error: unknown, location: string, name: string)
   if ((code && tlsCodes.includes(code)) || /self[- ]signed certificate|certificate has expired|unable to verify/i.test(message)) {
     return new BackendError('permanent', 'TLS_UNTRUSTED', `The TLS certificate of ${location} does not validate (${code ?? message}). Trust it by its fingerprint, or give the CA that issued it.`);
   }
-  if (code === 'ENOTFOUND') return new BackendError('permanent', 'CONNECTION_FAILED', `Unknown host in ${location}.`);
+  const endpoint = endpointOf(location);
+  const failure = endpoint ? socketFailure(error, endpoint, 0) : null;
+  if (failure && code !== 'ETIMEDOUT') return failure;
+  if (code === 'ENOTFOUND') return new BackendError('permanent', 'CONNECTION_FAILED', `Unknown host in ${location}.`, { hint: 'check-server-name' });
   return new BackendError('transient', 'CONNECTION_FAILED', `FTP connection to ${location} failed: ${message}`);
+}
+
+/** The host and port in a location's description (`ftp://user@host:port/path`), to name them in a message. */
+function endpointOf(location: string): { host: string; port: number } | null {
+  const match = /^[a-z]+:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+):(\d+)/i.exec(location);
+  return match ? { host: match[1]!, port: Number(match[2]) } : null;
 }
 
 /**
@@ -82,7 +92,10 @@ export async function connectFtp(target: Omit<FtpTarget, 'path'>, secrets: Conne
     return client;
   } catch (error) {
     client.close();
-    throw classifyFtpError(error, location, '(login)');
+    const classified = classifyFtpError(error, location, '(login)');
+    // A port that speaks SSH sends no FTP greeting, only the wait: its first line tells.
+    if (/^Timeout/i.test((error as Error).message ?? '')) throw await explainSilence('ftp', target, classified, settings.timeoutSeconds);
+    throw classified;
   }
 }
 

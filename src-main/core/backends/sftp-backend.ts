@@ -6,6 +6,7 @@ import { assertObjectName, BackendError, notFound, type Backend, type ByteRange,
 import { sha256Fingerprint, type ConnectionSecrets, type ConnectionSettings } from './connection';
 import { mapLimit } from '../concurrency/map-limit';
 import { call, IN_FLIGHT, pipelinedRead, request, requestRanges } from './sftp-io';
+import { explainSilence, socketFailure } from './network-errors';
 
 const WRITE_REQUEST = 256 * 1024;
 
@@ -42,12 +43,12 @@ export async function connectSsh(target: SshTarget, secrets: ConnectionSecrets, 
         return reject(new BackendError('permanent', 'AUTH_FAILED', `The key file needs its passphrase, or the passphrase is wrong.`));
       }
       if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
-        return reject(new BackendError('transient', 'CONNECTION_FAILED', `No answer from ${target.host}:${target.port} within ${settings.timeoutSeconds} s.`));
+        // A port that speaks FTP gives ssh2 no SSH banner, only the wait: its first line tells.
+        const silence = new BackendError('transient', 'CONNECTION_FAILED', `No answer from ${target.host}:${target.port} within ${settings.timeoutSeconds} s.`);
+        return void explainSilence('ssh', target, silence, settings.timeoutSeconds).then(reject);
       }
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'ECONNRESET') {
-        return reject(new BackendError(code === 'ENOTFOUND' ? 'permanent' : 'transient', 'CONNECTION_FAILED', `Cannot reach ${target.host}:${target.port} (${code}).`));
-      }
+      const failure = socketFailure(error, target, settings.timeoutSeconds);
+      if (failure) return reject(failure);
       reject(new BackendError('transient', 'CONNECTION_FAILED', `SSH connection to ${target.host}:${target.port} failed: ${error.message}`));
     });
     const fail = (error: unknown) => {

@@ -5,6 +5,7 @@ import { classifyFtpError, startTls } from './ftp-backend';
 import { peerFingerprint } from './ftp-tls';
 import type { Location } from './location';
 import { fingerprintOf } from './sftp-backend';
+import { explainSilence, socketFailure } from './network-errors';
 
 /**
  * What a server presents before it is trusted: the SSH host key or the TLS certificate
@@ -38,10 +39,10 @@ function sshHostKey(target: { host: string; port: number; username: string }, ti
       client.end();
       if (fingerprint) return resolve(fingerprint);
       if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
-        return reject(new BackendError('transient', 'CONNECTION_FAILED', `No answer from ${target.host}:${target.port} within ${timeoutSeconds} s.`));
+        const silence = new BackendError('transient', 'CONNECTION_FAILED', `No answer from ${target.host}:${target.port} within ${timeoutSeconds} s.`);
+        return void explainSilence('ssh', target, silence, timeoutSeconds).then(reject);
       }
-      const code = error.code;
-      reject(new BackendError(code === 'ENOTFOUND' ? 'permanent' : 'transient', 'CONNECTION_FAILED', `Cannot reach ${target.host}:${target.port} over SSH (${code ?? error.message}).`));
+      reject(socketFailure(error, target, timeoutSeconds) ?? new BackendError('transient', 'CONNECTION_FAILED', `Cannot reach ${target.host}:${target.port} over SSH (${error.message}).`));
     });
     client.on('ready', () => {
       // Unreachable: the verifier always refuses. Never leave a session open if it happens.

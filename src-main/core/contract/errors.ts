@@ -90,6 +90,14 @@ export const hintKeys = [
   'move-sites-first',
   /** Saved settings changed elsewhere since they were read: read them again and redo the change. */
   'read-again',
+  /** No DNS name like the server's: a typo in its address. */
+  'check-server-name',
+  /** The server's machine answers, but nothing listens on that port. */
+  'check-port',
+  /** The port speaks SSH where FTP was asked for. */
+  'choose-sftp',
+  /** The port speaks FTP where SSH (SFTP) was asked for. */
+  'choose-ftp',
 ] as const;
 export type HintKey = (typeof hintKeys)[number];
 

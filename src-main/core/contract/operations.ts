@@ -146,6 +146,14 @@ const connectionFields = {
   passive: z.boolean().default(true),
 };
 
+/** A site's database: found in wp-config.php, none, or given by hand. */
+const siteDatabaseInput = z
+  .union([
+    z.enum(['auto', 'none']),
+    z.object({ host: z.string().min(1), port: z.number().int().positive().nullable(), socket: z.string().nullable().default(null), name: z.string().min(1), user: z.string().min(1) }).strict(),
+  ])
+  .default('auto');
+
 /** What a screen may know about a site: never a secret, only whether one is stored. */
 export const siteInfoSchema = z.object({
   name: z.string(),
@@ -307,6 +315,11 @@ export const operations = {
       .strict(),
     output: z.object({ destination: destinationInfoSchema, created: z.boolean() }),
   },
+  'destination:createRepository': {
+    summary: 'Creates the repository of a saved destination where there is none (with its saved passphrase); an existing one is left as it is.',
+    input: z.object({ name: z.string() }).strict(),
+    output: z.object({ created: z.boolean() }),
+  },
   'destination:get': {
     summary: "A saved destination's settings as stored (never a secret: only whether each is stored).",
     input: z.object({ name: z.string() }).strict(),
@@ -339,7 +352,12 @@ export const operations = {
   'server:identify': {
     summary: 'Connects once and returns what the server presents (SSH host key, TLS certificate) for the user to confirm. It sends no secret: the server is not confirmed yet.',
     input: z.object({ url: z.string(), timeoutSeconds: z.number().int().positive().default(30) }).strict(),
-    output: z.object({ kind: z.enum(['ssh-host-key', 'tls-certificate', 'none']), fingerprint: z.string().nullable() }),
+    output: z.object({
+      kind: z.enum(['ssh-host-key', 'tls-certificate', 'none']),
+      fingerprint: z.string().nullable(),
+      /** Saved sites and destinations on the same host and port that already trust this key or certificate (none: ask the user). */
+      trustedBy: z.array(z.object({ kind: z.enum(['site', 'destination']), name: z.string() })),
+    }),
   },
   'server:folders': {
     summary: "The folders in one folder of a server (its home when the path is empty), for the wizard's folder picker; the server must present the key or certificate the user confirmed.",
@@ -419,6 +437,35 @@ export const operations = {
     summary: 'Accepts the database wp-config.php names now as the site’s own, after the user checked the change (a saved database password may then go to it).',
     input: z.object({ name: z.string() }).strict(),
     output: z.object({ site: siteInfoSchema }),
+  },
+  'site:check': {
+    summary:
+      "The wizard's Verify, before anything is saved: whether the site's folder exists, whether it holds wp-config.php, and whether its database can be dumped the way its backups will (over SSH with a shell); the server must present the confirmed key or certificate.",
+    input: z
+      .object({
+        ...connectionFields,
+        /** The site's name: add refuses one already saved; edit uses its saved secrets when none is typed (for the same login only). */
+        name: z.string().optional(),
+        mode: z.enum(['add', 'edit']).default('add'),
+        database: siteDatabaseInput,
+        password: z.string().optional(),
+        keyPassphrase: z.string().optional(),
+        dbPassword: z.string().optional(),
+      })
+      .strict(),
+    output: z.object({
+      folder: z.object({ path: z.string(), exists: z.boolean() }),
+      wpConfig: z.boolean(),
+      access: z.enum(['shell', 'sftp-only', 'ftp']),
+      database: z.object({
+        /** none: files only chosen; not-found: no wp-config.php names one; no-shell: found, but this access cannot dump it. */
+        state: z.enum(['none', 'not-found', 'no-shell', 'reachable', 'unreachable']),
+        name: z.string().nullable(),
+        user: z.string().nullable(),
+        host: z.string().nullable(),
+        message: z.string().nullable(),
+      }),
+    }),
   },
   'site:test': {
     summary: 'Connects to a saved site: shell, WordPress, database and exclusions.',

@@ -21,10 +21,12 @@ export async function fillConnection(scope: Locator, input: ConnectionInput, fol
   await scope.getByLabel(folderLabel).fill(input.folder);
 }
 
-/** Tests the connection and trusts what the server shows; returns the fingerprint shown. */
+/** Tests the connection and trusts what the server shows (unless already trusted); returns the fingerprint shown. */
 export async function testAndTrust(scope: Locator): Promise<string> {
   await scope.getByRole('button', { name: 'Test the connection' }).click();
   const fingerprint = await scope.getByTestId('fingerprint').textContent();
+  // A key or certificate a saved site or destination already trusts is not asked about again.
+  if (await scope.getByTestId('already-trusted').isVisible()) return fingerprint ?? '';
   await scope.getByRole('checkbox', { name: /trust it/ }).check();
   return fingerprint ?? '';
 }

@@ -62,7 +62,7 @@ describe('the service API the screens use: sites, backups, browsing, restores, d
 
   it('identifies the server for the user to confirm, and saves a destination and a site without leaking a secret', async () => {
     const seen = await ok('server:identify', { url: url() });
-    expect(seen).toEqual({ kind: 'ssh-host-key', fingerprint: harness.sshd!.hostKeyFingerprint });
+    expect(seen).toEqual({ kind: 'ssh-host-key', fingerprint: harness.sshd!.hostKeyFingerprint, trustedBy: [] });
     const unconfirmed = await call('server:folders', { url: url(), password: harness.sshd!.shell.password });
     expect(unconfirmed.error?.code).toBe('HOST_KEY_UNKNOWN');
     const homeListing = await ok('server:folders', { url: url(), password: harness.sshd!.shell.password, hostKey: seen.fingerprint });

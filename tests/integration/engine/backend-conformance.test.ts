@@ -110,7 +110,7 @@ describe('connection errors are specific', () => {
 
   it('SFTP: an unreachable port is a connection failure', async () => {
     const backend = openBackend({ kind: 'sftp', host: '127.0.0.1', port: 1, username: 'x', path: '/x' }, { password: 'x' }, { ...DEFAULT_CONNECTION, maxRetries: 1 });
-    await expectCode(backend, 'CONNECTION_FAILED', /ECONNREFUSED/);
+    await expectCode(backend, 'CONNECTION_FAILED', /^Nothing answers on port 1 of 127\.0\.0\.1\.$/);
   });
 
   const ftps = (secrets: Parameters<typeof openBackend>[1]) => {

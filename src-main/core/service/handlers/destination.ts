@@ -1,3 +1,4 @@
+import type { Backend } from '../../backends/backend';
 import { DEFAULT_CONNECTION } from '../../backends/connection';
 import { parseStorageLocation } from '../../backends/location';
 import { ApiError, toErrorPayload } from '../../contract/errors';
@@ -22,6 +23,17 @@ async function destinationInfo(ctx: ServiceContext, d: Destination) {
   };
 }
 
+/** Creates a repository where there is none (true), or opens the one there to check the passphrase (false). */
+async function prepareRepository(backend: Backend, passphrase: string | null): Promise<boolean> {
+  if (!(await Repository.exists(backend))) {
+    if (!passphrase) throw new ApiError('BAD_REQUEST', 'A new repository needs a passphrase.');
+    await Repository.init(backend, passphrase);
+    return true;
+  }
+  if (passphrase) await Repository.open(backend, passphrase, { loadIndex: false });
+  return false;
+}
+
 /** Saved destinations: list, save (creating the repository), remove, change the passphrase. */
 export function destinationHandlers(ctx: ServiceContext): HandlersOf<'destination'> {
   return {
@@ -43,6 +55,18 @@ export function destinationHandlers(ctx: ServiceContext): HandlersOf<'destinatio
 
     async 'destination:save'({ mode, basedOn, name, url, password, passphrase, keyPassphrase, create, ...settings }) {
       const existing = ctx.destinations.find(name);
+      if (create && !existing && mode === 'add') {
+        // A new destination: its repository first, so that a folder that cannot be made fails at once and nothing is saved.
+        const backend = ctx.destinations.openUnsaved({ name, url, ...settings }, { password, keyPassphrase });
+        let created: boolean;
+        try {
+          created = await prepareRepository(backend, passphrase ?? null);
+        } finally {
+          await backend.close();
+        }
+        await ctx.destinations.save({ name, url, ...settings }, { password, passphrase, keyPassphrase }, mode, basedOn);
+        return { created, destination: await destinationInfo(ctx, ctx.destinations.find(name)!) };
+      }
       // An edit stores a passphrase only once it opened the repository: a typo must not replace the one that works.
       const checkPassphraseFirst = mode === 'edit' && passphrase !== undefined;
       await ctx.destinations.save({ ...existing, name, url, ...settings }, { password, passphrase: checkPassphraseFirst ? undefined : passphrase, keyPassphrase }, mode, basedOn);
@@ -62,17 +86,21 @@ export function destinationHandlers(ctx: ServiceContext): HandlersOf<'destinatio
       const opened = create ? await ctx.destinations.open(name) : null;
       if (opened)
         try {
-          if (!(await Repository.exists(opened.backend))) {
-            if (!opened.passphrase) throw new ApiError('BAD_REQUEST', 'A new repository needs a passphrase.');
-            await Repository.init(opened.backend, opened.passphrase);
-            created = true;
-          } else if (opened.passphrase) {
-            await Repository.open(opened.backend, opened.passphrase, { loadIndex: false });
-          }
+          created = await prepareRepository(opened.backend, opened.passphrase);
         } finally {
           await opened.backend.close();
         }
       return { created, destination: await destinationInfo(ctx, ctx.destinations.find(name)!) };
+    },
+
+    async 'destination:createRepository'({ name }) {
+      const { backend, passphrase } = await ctx.destinations.open(name);
+      try {
+        if (!passphrase) throw new ApiError('AUTH_FAILED', `No repository passphrase is stored for the destination ${name}.`);
+        return { created: await prepareRepository(backend, passphrase) };
+      } finally {
+        await backend.close();
+      }
     },
 
     async 'destination:remove'({ name }) {

@@ -1,5 +1,8 @@
 import { ApiError } from '../../contract/errors';
-import { openSite } from '../../sites/open-site';
+import { openSite, type SiteSecrets } from '../../sites/open-site';
+import { checkSite } from '../../sites/site-check';
+import { sameLogin } from '../../backends/location';
+import { checkSaveMode } from '../../settings/save-mode';
 import { databaseSettingsSeen } from '../../sites/wp-config';
 import type { HandlersOf, ServiceContext } from '../context';
 import { emptySiteRecord } from '../../automation/catalog';
@@ -89,6 +92,29 @@ export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
     async 'site:remove'({ name }) {
       await ctx.sites.remove(name);
       return { removed: true };
+    },
+
+    async 'site:check'({ name, mode, password, keyPassphrase, dbPassword, database, ...fields }) {
+      const saved = name ? ctx.sites.find(name) : undefined;
+      // The same refusal as saving would give, before anything else is checked.
+      if (name) checkSaveMode(mode, saved !== undefined, 'site', name);
+      // Editing: the saved secrets serve the check only for the same login (they never go to another server or user).
+      const stored: SiteSecrets = saved && sameLogin(saved.url, fields.url) ? await ctx.sites.secretsOf(saved.name) : {};
+      const secrets: SiteSecrets = {
+        ...stored,
+        ...(password !== undefined ? { password } : {}),
+        ...(keyPassphrase !== undefined ? { keyPassphrase } : {}),
+        ...(dbPassword !== undefined ? { dbPassword, dbPasswordFor: null } : {}),
+      };
+      const check = await checkSite(
+        { ...fields, database: typeof database === 'string' ? { mode: database, host: null, port: null, socket: null, name: null, user: null } : { mode: 'manual', ...database } },
+        secrets,
+      );
+      const db = check.database;
+      return {
+        ...check,
+        database: { state: db.state, name: 'name' in db ? db.name : null, user: 'user' in db ? db.user : null, host: 'host' in db ? db.host : null, message: 'message' in db ? db.message : null },
+      };
     },
 
     async 'site:test'({ name }) {
