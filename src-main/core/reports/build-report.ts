@@ -1,5 +1,5 @@
 import type { Catalog } from '../automation/catalog';
-import { ApiError, toErrorPayload } from '../contract/errors';
+import { ApiError, isPublicError, toErrorPayload } from '../contract/errors';
 import type { Repository } from '../engine/repository';
 import { listSnapshots } from '../engine/snapshots';
 import type { Site } from '../settings/settings-store';
@@ -74,7 +74,7 @@ export async function buildClientReport(sources: ReportSources, request: ReportR
         try {
           return [d, { view: await readRepository(sources, d), error: null }];
         } catch (error) {
-          return [d, { view: null, error: `${d} could not be read: ${toErrorPayload(error).message}` }];
+          return [d, { view: null, error: isPublicError(error) ? `${d} could not be read: ${toErrorPayload(error).message}` : `${d} could not be read.` }];
         }
       }),
     ),
