@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -107,6 +108,8 @@ test.describe('client report', () => {
     await expect(report.sheet.getByTestId('last-verified')).toContainText('No verified restore point');
     await report.chooseMonth(month);
     await expect(report.tile('Backups made')).toHaveText('1');
+    const axe = await new AxeBuilder({ page }).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 
     // Headless Chromium prints it as the browser's "Save as PDF" does: print styles, A4.
     await mkdir('test-results/screens', { recursive: true });
