@@ -13,6 +13,7 @@ import { keyCommand } from './commands/key';
 import { lsCommand } from './commands/ls';
 import { pruneCommand } from './commands/prune';
 import { repairCommand } from './commands/repair';
+import { reportCommand } from './commands/report';
 import { restoreCommand } from './commands/restore';
 import { runDueCommand } from './commands/run-due';
 import { serveCommand } from './commands/serve';
@@ -24,7 +25,7 @@ export const COMMAND_GROUPS: ReadonlyArray<{ title: string; commands: readonly C
   { title: 'Sites and destinations', commands: [siteCommand, destinationCommand] },
   { title: 'Backup and restore', commands: [backupCommand, restoreCommand, snapshotsCommand, lsCommand, diffCommand, downloadCommand, dumpCommand] },
   { title: 'Repository maintenance', commands: [initCommand, checkCommand, forgetCommand, pruneCommand, copyCommand, keyCommand, repairCommand] },
-  { title: 'App', commands: [serveCommand, runDueCommand, infoCommand] },
+  { title: 'App', commands: [serveCommand, runDueCommand, reportCommand, infoCommand] },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

@@ -40,6 +40,8 @@ export interface OpenCoreOptions {
   keepJobHistory?: boolean;
   /** Desktop: a folder to restore into, asked with a native dialog in main. */
   chooseFolder?: () => Promise<string | null>;
+  /** Desktop: prints the window's page to a PDF file chosen in a native dialog in main. */
+  savePdf?: (suggestedName: string) => Promise<string | null>;
   /** The app (desktop, serve): notice settings changed by other processes and tell the screens. */
   watchSettings?: boolean;
 }
@@ -68,6 +70,7 @@ export async function openCore(options: OpenCoreOptions): Promise<Core> {
   const handlers = createService({
     chooseSavePath: options.chooseSavePath,
     chooseFolder: options.chooseFolder,
+    savePdf: options.savePdf,
     schedulerActive: options.schedulerActive ?? false,
     pendingDownloads,
     shell: options.shell,

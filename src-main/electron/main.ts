@@ -1,4 +1,5 @@
 import { app, BrowserWindow, dialog, powerMonitor } from 'electron';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENT_CHANNEL } from '../core/contract/names';
@@ -55,6 +56,17 @@ async function start(): Promise<void> {
       const window = mainWindow.window;
       const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
       return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+    // The page on screen (the report, styled for print) is printed here; the file is chosen here too.
+    savePdf: async (suggestedName) => {
+      const window = mainWindow.window;
+      if (!window) return null;
+      const options = { title: 'Save the report as PDF', defaultPath: join(app.getPath('documents'), suggestedName), filters: [{ name: 'PDF', extensions: ['pdf'] }] };
+      const result = await dialog.showSaveDialog(window, options);
+      if (result.canceled || !result.filePath) return null;
+      const pdf = await window.webContents.printToPDF({ pageSize: 'A4', printBackground: true, preferCSSPageSize: true });
+      await writeFile(result.filePath, pdf);
+      return result.filePath;
     },
   });
   registerServiceHandlers(

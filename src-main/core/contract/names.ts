@@ -46,6 +46,8 @@ export const operationNames = [
   'verify:history',
   'email:save',
   'email:test',
+  'report:build',
+  'report:savePdf',
 ] as const;
 export type OperationName = (typeof operationNames)[number];
 

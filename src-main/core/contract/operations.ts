@@ -5,6 +5,9 @@ import { retentionSchema } from '../settings/retention';
 import { siteTagsSchema } from '../settings/site-tags';
 import { emailPreferencesSchema, verificationPreferencesSchema } from '../settings/preferences';
 import type { EventName, MethodName, OperationName } from './names';
+import { MONTH_PATTERN } from '../reports/month';
+import { reportLogoSchema, reportNameSchema } from '../reports/report-logo';
+import { clientReportSchema } from '../reports/report-schema';
 
 export const appInfoSchema = z.object({
   name: z.string(),
@@ -37,6 +40,9 @@ export const preferencesSchema = z.object({
   verification: verificationPreferencesSchema,
   email: emailPreferencesSchema,
   dashboardView: z.enum(['cards', 'table']),
+  /** The freelancer's or agency's name and logo (a PNG or JPEG data URL) on client reports. */
+  reportName: reportNameSchema,
+  reportLogo: reportLogoSchema,
 });
 
 export const progressSchema = z.object({
@@ -607,6 +613,22 @@ export const operations = {
     summary: 'Sends a test message with the saved email settings.',
     input: noInput,
     output: z.object({ sent: z.boolean() }),
+  },
+  'report:build': {
+    summary: "A client report: one site's or a tag's sites' backups, restores, checks, storage and last verified restore point in a month (local time).",
+    input: z
+      .object({
+        site: z.string().min(1).optional(),
+        tag: z.string().min(1).optional(),
+        month: z.string().regex(MONTH_PATTERN, 'A month is YYYY-MM.'),
+      })
+      .strict(),
+    output: clientReportSchema,
+  },
+  'report:savePdf': {
+    summary: 'Desktop only: prints the report on screen to a PDF file the user chooses in a save dialog; null when cancelled.',
+    input: z.object({ fileName: z.string().min(1).max(120) }).strict(),
+    output: z.object({ file: z.string().nullable() }),
   },
 } as const satisfies Record<OperationName, OperationSpec>;
 

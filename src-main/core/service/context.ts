@@ -25,6 +25,8 @@ export interface ServiceContext {
   chooseSavePath?: (suggestedName: string) => Promise<string | null>;
   /** Desktop only: asks for a folder (a native dialog in main); null when cancelled. */
   chooseFolder?: () => Promise<string | null>;
+  /** Desktop only: prints the window's page (a report) to a PDF file chosen in a save dialog in main; null when cancelled. */
+  savePdf?: (suggestedName: string) => Promise<string | null>;
   /** Whether this process runs the scheduler (the "next run" shown is only true then). */
   schedulerActive?: boolean;
   /** Headless only: downloads waiting for the browser to follow their one-time link. */

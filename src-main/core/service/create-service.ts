@@ -9,6 +9,7 @@ import { fileHandlers } from './handlers/file';
 import { jobHandlers } from './handlers/job';
 import { preferencesHandlers } from './handlers/preferences';
 import { replicationHandlers } from './handlers/replication';
+import { reportHandlers } from './handlers/report';
 import { repoHandlers } from './handlers/repo';
 import { restoreHandlers } from './handlers/restore';
 import { retentionHandlers } from './handlers/retention';
@@ -38,5 +39,6 @@ export function createService(ctx: ServiceContext): ServiceHandlers {
     ...replicationHandlers(ctx),
     ...verifyHandlers(ctx),
     ...emailHandlers(ctx),
+    ...reportHandlers(ctx),
   };
 }

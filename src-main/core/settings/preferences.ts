@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RETENTION, retentionSchema } from './retention';
+import { reportLogoSchema, reportNameSchema } from '../reports/report-logo';
 
 /** How backups are verified: a sample read back after each backup, and a scheduled check. */
 export const verificationPreferencesSchema = z.object({
@@ -41,5 +42,9 @@ export const preferencesSchema = z.object({
   email: emailPreferencesSchema.default(DEFAULT_EMAIL),
   /** How the dashboard lists the sites: cards, or a compact table for many sites. */
   dashboardView: z.enum(['cards', 'table']).default('cards'),
+  /** Who client reports are from: a name, and a logo as a PNG or JPEG data URL (null: none). */
+  reportName: reportNameSchema.default(''),
+  // A logo edited by hand into something else is dropped, not a reason to refuse the whole settings file.
+  reportLogo: reportLogoSchema.default(null).catch(null),
 });
 export type Preferences = z.infer<typeof preferencesSchema>;

@@ -31,6 +31,8 @@ describe('SettingsStore', () => {
         maxConcurrentJobs: 2,
         verification: { sampleAfterBackup: true, checkEveryDays: 7, readDataPercent: 5 },
         dashboardView: 'cards',
+        reportName: '',
+        reportLogo: null,
         email: { enabled: false, host: '', port: 587, security: 'starttls', user: '', from: '', to: '', send: 'problems', caFile: null },
       },
       destinations: [],
