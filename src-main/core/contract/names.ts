@@ -22,6 +22,7 @@ export const operationNames = [
   'site:remove',
   'site:test',
   'site:acceptDatabaseSettings',
+  'site:import',
   'backup:run',
   'repo:snapshots',
   'snapshot:browse',

@@ -3,6 +3,7 @@ import { openSite } from '../../sites/open-site';
 import { databaseSettingsSeen } from '../../sites/wp-config';
 import type { HandlersOf, ServiceContext } from '../context';
 import { siteInfo } from '../site-info';
+import { importSites } from './site-import';
 
 /** Saved sites: list, save, remove, and test the connection. */
 export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
@@ -57,6 +58,8 @@ export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
       await ctx.sites.remove(name);
       return { removed: true };
     },
+
+    'site:import': (input) => importSites(ctx, input),
 
     async 'site:test'({ name }) {
       const site = ctx.sites.get(name);
