@@ -9,6 +9,7 @@ import { callService } from '../service-call';
 import { CONNECTION_FLAGS, pinOnFirstUse, secretFromEnv } from '../trust-and-secrets';
 import { EXIT_ERROR, EXIT_OK, UsageError, wholeNumber } from '../usage';
 import { effectiveSchedule, scheduleSchema, type Schedule } from '../../core/automation/schedule';
+import { siteImport } from './site-import';
 
 /** `--db auto|none|mysql://user@host:port/dbname` */
 export function parseDatabaseOption(value: string): Site['database'] {
@@ -319,6 +320,6 @@ const siteEdit = defineCommand({
 
 export const siteCommand: CommandGroup = {
   name: 'site',
-  summary: 'Save, edit, list, test and remove client sites.',
-  subcommands: [siteAdd, siteEdit, siteList, siteShow, siteTest, siteAcceptDatabase, siteRemove],
+  summary: 'Save, edit, import, list, test and remove client sites.',
+  subcommands: [siteAdd, siteEdit, siteImport, siteList, siteShow, siteTest, siteAcceptDatabase, siteRemove],
 };

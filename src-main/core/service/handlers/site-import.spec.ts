@@ -63,7 +63,7 @@ describe('site:import', () => {
       ['Shop', 'sftp://shop@shop.example:22/srv/shop', 'offsite'],
       ['Clients-Acme', 'ftps://acme@ftp.acme.example:21/~', 'offsite'],
     ]);
-    expect(summary!.skipped).toEqual([{ entry: 'Clients/Bucket', reason: expect.stringMatching(/Amazon S3/) }]);
+    expect(summary!.skipped).toEqual([{ entry: 'Clients/Bucket', reason: expect.stringMatching(/protocol is Amazon S3/) }]);
     expect(summary!.needsAttention.map((a) => [a.name, a.confirm])).toEqual([
       ['Shop', 'ssh-host-key'],
       ['Clients-Acme', 'tls-certificate'],

@@ -49,12 +49,12 @@ describe('parseSitesCsv', () => {
     const { candidates, problems } = parseSitesCsv(csv);
     expect(candidates.map((c) => c.name)).toEqual(['Good', 'Same', 'Same']);
     expect(problems).toEqual([
-      { entry: 'row 1', reason: expect.stringMatching(/protocol "s3" is not sftp, ftp or ftps/) },
-      { entry: 'row 2', reason: expect.stringMatching(/protocol "webdav"/) },
+      { entry: 'row 1 (S3 bucket)', reason: expect.stringMatching(/protocol "s3" is not sftp, ftp or ftps/) },
+      { entry: 'row 2 (Dav)', reason: expect.stringMatching(/protocol "webdav"/) },
       { entry: 'row 3', reason: expect.stringMatching(/name holds control characters/) },
-      { entry: 'row 4', reason: expect.stringMatching(/host holds control characters/) },
-      { entry: 'row 5', reason: expect.stringMatching(/not a host name/) },
-      { entry: 'row 6', reason: expect.stringMatching(/6 cells for 5 columns/) },
+      { entry: 'row 4 (Host)', reason: expect.stringMatching(/host holds control characters/) },
+      { entry: 'row 5 (Option)', reason: expect.stringMatching(/not a host name/) },
+      { entry: 'row 6 (Extra)', reason: expect.stringMatching(/6 cells for 5 columns/) },
     ]);
   });
 

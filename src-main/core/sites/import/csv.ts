@@ -57,7 +57,7 @@ function candidateOf(row: Partial<Record<Column, string>>, entry: string): Impor
   const ownName = textField(cell('name'), 'name', 200);
   const destination = textField(cell('destination'), 'destination', 40);
   return {
-    entry: ownName ? `${entry} (${ownName})` : entry,
+    entry,
     name: siteNameOf(ownName, host),
     protocol,
     host,
@@ -116,7 +116,9 @@ export function parseSitesCsv(content: string): ImportParseResult {
 
   const candidates: ImportCandidate[] = [];
   rows.slice(0, MAX_IMPORT_ENTRIES).forEach((cells, index) => {
-    const entry = `row ${index + 1}`;
+    const named = (cells[header.indexOf('name')] ?? '').trim();
+    // A name the user can read names the row; one with control characters is the row's problem.
+    const entry = named && named.length <= 200 && !/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(named) ? `row ${index + 1} (${named})` : `row ${index + 1}`;
     try {
       if (cells.length > header.length) throw new EntryProblem(`it has ${cells.length} cells for ${header.length} columns (quote a value that holds a comma)`);
       const row = Object.fromEntries(header.map((column, i) => [column, cells[i] ?? ''])) as Partial<Record<Column, string>>;

@@ -146,8 +146,8 @@ describe('parseFileZilla', () => {
   it('skips implicit FTPS, S3 and WebDAV with a reason each, and keeps the rest', () => {
     expect(problems).toEqual([
       { entry: 'Implicit', reason: expect.stringMatching(/implicit FTPS/) },
-      { entry: 'Bucket', reason: expect.stringMatching(/Amazon S3 site/) },
-      { entry: 'Dav', reason: expect.stringMatching(/WebDAV site/) },
+      { entry: 'Bucket', reason: expect.stringMatching(/protocol is Amazon S3/) },
+      { entry: 'Dav', reason: expect.stringMatching(/protocol is WebDAV/) },
     ]);
     expect(candidates).toHaveLength(7);
   });

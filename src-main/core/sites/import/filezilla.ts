@@ -124,7 +124,9 @@ function protocolOf(code: string, notes: string[]): RemoteProtocol {
       return 'ftp';
     default: {
       const name = OTHER_PROTOCOLS[code];
-      throw new EntryProblem(name ? `it is a ${name} site: SiteVault backs up SFTP, FTP and FTPS sites only` : `its protocol (FileZilla’s number ${JSON.stringify(code.slice(0, 10))}) is not SFTP, FTP or FTPS`);
+      throw new EntryProblem(
+        name ? `its protocol is ${name}: SiteVault backs up SFTP, FTP and FTPS sites only` : `its protocol (FileZilla’s number ${JSON.stringify(code.slice(0, 10))}) is not SFTP, FTP or FTPS`,
+      );
     }
   }
 }
