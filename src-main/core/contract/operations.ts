@@ -3,7 +3,7 @@ import { hintKeys, type Envelope } from './errors';
 import { scheduleSchema } from '../automation/schedule';
 import { retentionSchema } from '../settings/retention';
 import { siteTagsSchema } from '../settings/site-tags';
-import { MAX_IMPORT_BYTES } from '../sites/import/candidate';
+import { MAX_IMPORT_BYTES } from './import-limits';
 import { emailPreferencesSchema, verificationPreferencesSchema } from '../settings/preferences';
 import type { EventName, MethodName, OperationName } from './names';
 

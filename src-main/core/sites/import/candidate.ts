@@ -1,10 +1,9 @@
 import { ApiError } from '../../contract/errors';
 import type { RemoteProtocol } from '../../backends/location';
 
-/** An import file is read whole into memory: beyond this it is refused before it is parsed. */
-export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
-/** Entries taken from one file; the rest are skipped with a reason. */
-export const MAX_IMPORT_ENTRIES = 500;
+import { MAX_IMPORT_BYTES } from '../../contract/import-limits';
+
+export { MAX_IMPORT_BYTES, MAX_IMPORT_ENTRIES } from '../../contract/import-limits';
 /** A site name's longest form (the contract's `site:save` takes at most 40 characters). */
 export const MAX_SITE_NAME = 40;
 
