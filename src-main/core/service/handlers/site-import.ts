@@ -21,8 +21,8 @@ export function freeSiteName(name: string, taken: ReadonlySet<string>): string {
 }
 
 function whatToConfirm(candidate: ImportCandidate): { confirm: SiteImportSummary['needsAttention'][number]['confirm']; reason: string } {
-  if (candidate.protocol === 'sftp') return { confirm: 'ssh-host-key', reason: 'Confirm the server’s host key: SiteVault sends no password to it before.' };
-  if (candidate.protocol === 'ftps') return { confirm: 'tls-certificate', reason: 'Confirm the server’s certificate: SiteVault sends no password to it before.' };
+  if (candidate.protocol === 'sftp') return { confirm: 'ssh-host-key', reason: 'Confirm the server’s host key first: SiteVault sends it no password until you do.' };
+  if (candidate.protocol === 'ftps') return { confirm: 'tls-certificate', reason: 'Confirm the server’s certificate first: SiteVault sends it no password until you do.' };
   return { confirm: 'none', reason: 'Test the connection: plain FTP has no key to confirm.' };
 }
 
