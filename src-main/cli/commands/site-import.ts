@@ -72,7 +72,7 @@ export const siteImport = defineCommand({
     '(site edit NAME --host-key … or --accept-new-host-key) before its password is sent. A name already saved is never',
     'replaced: the imported site is saved as NAME-2. A CSV file has a header row naming its columns:',
     'name,protocol,host,port,user,password,folder,destination,tags (host and user are required; protocol sftp|ftp|ftps;',
-    'tags separated by ";"). At most 500 sites and 5 MB per file.',
+    'tags separated by ";"). At most 500 sites and 1 MB per file.',
   ],
   positionals: [{ name: 'FILE', help: 'The FileZilla export (.xml) or the CSV file (.csv).' }],
   options: {

@@ -449,8 +449,8 @@ export const operations = {
     input: z
       .object({
         format: z.enum(['filezilla', 'csv']),
-        /** The file's text (at most 5 MB; at most 500 sites are taken). */
-        content: z.string().max(MAX_IMPORT_BYTES, 'The import file is larger than 5 MB.'),
+        /** The file's text (at most 1 MB; at most 500 sites are taken). */
+        content: z.string().max(MAX_IMPORT_BYTES, 'The import file is larger than 1 MB.'),
         /** Where the imported sites' backups go (a CSV row may name its own). */
         destination: z.string().min(1).nullable(),
         /** Check the file and say what would be imported; save nothing. */

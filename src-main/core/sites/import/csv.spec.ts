@@ -59,7 +59,7 @@ describe('parseSitesCsv', () => {
   });
 
   it('refuses a file that is too large, has no header it knows, or is not CSV', () => {
-    expect(() => parseSitesCsv(`host,user\n${'a.example,u\n'.repeat(500_000)}`)).toThrow(/larger than 5 MB/);
+    expect(() => parseSitesCsv(`host,user\n${'a.example,u\n'.repeat(500_000)}`)).toThrow(/larger than 1 MB/);
     expect(() => parseSitesCsv('')).toThrow(/empty/);
     expect(() => parseSitesCsv('hostname,login\na,b\n')).toThrow(/does not know: "hostname", "login"/);
     expect(() => parseSitesCsv('name,host\na,b\n')).toThrow(/no user column/);

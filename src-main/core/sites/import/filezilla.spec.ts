@@ -168,9 +168,9 @@ describe('parseFileZilla', () => {
 });
 
 describe('parseFileZilla with hostile files', () => {
-  it('refuses a file over 5 MB before parsing it', () => {
+  it('refuses a file over 1 MB before parsing it', () => {
     const huge = `<FileZilla3><Servers>${'<Server><Host>a</Host></Server>'.repeat(200_000)}</Servers></FileZilla3>`;
-    expect(() => parseFileZilla(huge)).toThrow(/larger than 5 MB/);
+    expect(() => parseFileZilla(huge)).toThrow(/larger than 1 MB/);
   });
 
   it('refuses entity declarations (billion laughs) without expanding anything', () => {
