@@ -137,6 +137,7 @@ describe('parseFileZilla', () => {
   it('says what needs attention: TLS only if offered, plain FTP, no folder, passwords it cannot read', () => {
     expect(byEntry.get('Clients/Acme')!.notes.join(' ')).toMatch(/TLS only when the server offered it/);
     expect(byEntry.get('Clients/Old / archived/Legacy')!.notes).toEqual([expect.stringMatching(/unencrypted/), expect.stringMatching(/home folder/)]);
+    expect(byEntry.get('Key login')!.notes).toEqual([expect.stringContaining('the key file /home/me/.ssh/id_ed25519: check that it is this site’s key')]);
     expect(byEntry.get('Ask')).toMatchObject({ password: null });
     expect(byEntry.get('Ask')!.notes.join(' ')).toMatch(/asks for its password/);
     expect(byEntry.get('Crypt')).toMatchObject({ password: null });

@@ -169,8 +169,11 @@ function candidateOf(server: XmlNode, entry: string): ImportCandidate {
     if (logon === '4') notes.push('FileZilla sends an FTP account after the login; SiteVault does not.');
     if (logon === '5') {
       const keyfile = textField(textOf(server['Keyfile']).trim(), 'key file', 4096);
-      if (keyfile) identityFile = keyfile;
-      else notes.push('It logs in with a key, but the file names none: choose the key file.');
+      if (keyfile) {
+        identityFile = keyfile;
+        notes.push(`It logs in with the key file ${keyfile}: check that it is this site’s key and that it is on this computer.`);
+        if (/\.ppk$/i.test(keyfile)) notes.push('It is a PuTTY key (.ppk): if SiteVault cannot read it, convert it to an OpenSSH key with PuTTYgen.');
+      } else notes.push('It logs in with a key, but the file names none: choose the key file.');
       password = null;
     }
   }
