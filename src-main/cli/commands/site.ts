@@ -31,6 +31,7 @@ export function tagsFromOptions(values: { tag?: string[]; 'no-tags'?: boolean })
   const which = at === null ? '' : ` (the ${ORDINALS[at] ?? `${at + 1}th`} one)`;
   throw new UsageError(`--tag${which}: ${issue.message}`);
 }
+import { siteImport } from './site-import';
 
 /** `--db auto|none|mysql://user@host:port/dbname` */
 export function parseDatabaseOption(value: string): Site['database'] {
@@ -344,6 +345,6 @@ const siteEdit = defineCommand({
 
 export const siteCommand: CommandGroup = {
   name: 'site',
-  summary: 'Save, edit, list, test and remove client sites.',
-  subcommands: [siteAdd, siteEdit, siteList, siteShow, siteTest, siteAcceptDatabase, siteRemove],
+  summary: 'Save, edit, import, list, test and remove client sites.',
+  subcommands: [siteAdd, siteEdit, siteImport, siteList, siteShow, siteTest, siteAcceptDatabase, siteRemove],
 };

@@ -24,6 +24,7 @@ export const operationNames = [
   'site:test',
   'site:check',
   'site:acceptDatabaseSettings',
+  'site:import',
   'backup:run',
   'repo:snapshots',
   'snapshot:browse',

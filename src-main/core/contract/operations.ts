@@ -3,6 +3,7 @@ import { hintKeys, type Envelope } from './errors';
 import { scheduleSchema } from '../automation/schedule';
 import { retentionSchema } from '../settings/retention';
 import { siteTagsSchema } from '../settings/site-tags';
+import { MAX_IMPORT_BYTES } from './import-limits';
 import { emailPreferencesSchema, verificationPreferencesSchema } from '../settings/preferences';
 import type { EventName, MethodName, OperationName } from './names';
 import { MONTH_PATTERN } from '../reports/month';
@@ -206,6 +207,28 @@ export const siteInfoSchema = z.object({
   }),
 });
 export type SiteInfo = z.infer<typeof siteInfoSchema>;
+
+/** What `site:import` did (or, for a dry run, would do). */
+export const siteImportSummarySchema = z.object({
+  dryRun: z.boolean(),
+  imported: z.array(
+    z.object({
+      /** How the file names it ("Clients/Acme", "row 3 (Acme)"). */
+      entry: z.string(),
+      name: z.string(),
+      url: z.string(),
+      /** The name it would have had, when a site of that name was already saved (or came earlier in the file). */
+      renamedFrom: z.string().nullable(),
+      destination: z.string().nullable(),
+      /** Whether the file gave a password (it is in the keychain). */
+      password: z.boolean(),
+    }),
+  ),
+  skipped: z.array(z.object({ entry: z.string(), reason: z.string() })),
+  /** Every imported site: what to confirm before its first connection, and what else to check. */
+  needsAttention: z.array(z.object({ name: z.string(), url: z.string(), confirm: z.enum(['ssh-host-key', 'tls-certificate', 'none']), reasons: z.array(z.string()) })),
+});
+export type SiteImportSummary = z.infer<typeof siteImportSummarySchema>;
 
 export const treeEntrySchema = z.object({
   name: z.string(),
@@ -483,6 +506,22 @@ export const operations = {
       database: z.object({ name: z.string(), user: z.string(), host: z.string(), reachable: z.boolean(), message: z.string() }).nullable(),
       excludes: z.array(z.object({ pattern: z.string(), why: z.string() })),
     }),
+  },
+  'site:import': {
+    summary:
+      'Imports sites from a FileZilla Site Manager export or a CSV file: passwords to the keychain, no server contacted; a name already saved is kept and the new site gets a suffix (-2). Each imported site needs its server confirmed before its password is sent.',
+    input: z
+      .object({
+        format: z.enum(['filezilla', 'csv']),
+        /** The file's text (at most 1 MB; at most 500 sites are taken). */
+        content: z.string().max(MAX_IMPORT_BYTES, 'The import file is larger than 1 MB.'),
+        /** Where the imported sites' backups go (a CSV row may name its own). */
+        destination: z.string().min(1).nullable(),
+        /** Check the file and say what would be imported; save nothing. */
+        dryRun: z.boolean().default(false),
+      })
+      .strict(),
+    output: siteImportSummarySchema,
   },
   'backup:run': {
     summary: "Backs up a saved site into its destination now, as a job; the result holds the snapshot's id.",

@@ -8,6 +8,7 @@ import type { HandlersOf, ServiceContext } from '../context';
 import { emptySiteRecord } from '../../automation/catalog';
 import { refreshSiteSummary } from '../../automation/site-summary';
 import { needsSummary, siteInfo } from '../site-info';
+import { importSites } from './site-import';
 
 /** Saved sites: list, save, remove, and test the connection. */
 export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
@@ -116,6 +117,8 @@ export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
         database: { state: db.state, name: 'name' in db ? db.name : null, user: 'user' in db ? db.user : null, host: 'host' in db ? db.host : null, message: 'message' in db ? db.message : null },
       };
     },
+
+    'site:import': (input) => importSites(ctx, input),
 
     async 'site:test'({ name }) {
       const site = ctx.sites.get(name);

@@ -1,0 +1,54 @@
+import type { ClientApi } from '../../src-main/core/contract/operations';
+
+export { MAX_IMPORT_BYTES } from '../../src-main/core/contract/import-limits';
+
+/** The format from the file's name, else from its first character (FileZilla's export is XML). */
+export function guessImportFormat(fileName: string, content: string): 'filezilla' | 'csv' {
+  const lower = fileName.toLowerCase();
+  if (lower.endsWith('.xml')) return 'filezilla';
+  if (lower.endsWith('.csv')) return 'csv';
+  return content
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .startsWith('<')
+    ? 'filezilla'
+    : 'csv';
+}
+
+type SaveInput = Parameters<ClientApi['siteSave']>[0];
+type StoredDatabase = { mode: 'auto' | 'manual' | 'none'; host: string | null; port: number | null; socket: string | null; name: string | null; user: string | null };
+
+/**
+ * Pins the key or certificate the user confirmed on a saved site: an edit of its saved
+ * settings (read with its revision, so that a change made meanwhile is not overwritten)
+ * that changes nothing else. Settings not sent (tags, exclusions) stay as saved.
+ */
+export async function pinSiteServer(api: ClientApi, name: string, fingerprint: string): Promise<void> {
+  const { settings, revision } = await api.siteGet({ name });
+  const site = settings as unknown as Omit<SaveInput, 'database' | 'mode' | 'basedOn' | 'name'> & { url: string; database: StoredDatabase };
+  const sftp = site.url.startsWith('sftp://');
+  const db = site.database;
+  await api.siteSave({
+    name,
+    url: site.url,
+    identityFile: site.identityFile ?? null,
+    caFile: site.caFile ?? null,
+    hostKey: sftp ? fingerprint : null,
+    tlsFingerprint: sftp ? null : fingerprint,
+    timeoutSeconds: site.timeoutSeconds,
+    maxRetries: site.maxRetries,
+    maxConnections: site.maxConnections,
+    passive: site.passive,
+    environment: site.environment,
+    destination: site.destination ?? null,
+    copyTo: site.copyTo ?? null,
+    copyWhen: site.copyWhen,
+    copyAt: site.copyAt,
+    scratchDatabase: site.scratchDatabase ?? null,
+    database: db.mode === 'manual' && db.host && db.name && db.user ? { host: db.host, port: db.port, socket: db.socket, name: db.name, user: db.user } : db.mode === 'none' ? 'none' : 'auto',
+    schedule: site.schedule ?? null,
+    retention: site.retention,
+    mode: 'edit',
+    basedOn: revision,
+  });
+}
