@@ -19,8 +19,8 @@ export function focusStart(root: HTMLElement, start = '[data-focus-start]'): voi
 export interface FocusOnChange {
   /** What is shown: a step number, a screen's name. Focus moves when it changes. */
   key: unknown;
-  /** Where focus goes (see focusStart). */
-  start?: string;
+  /** Where focus goes (see focusStart); null: it stays where it is (going back to a form's choices). */
+  start?: string | null;
 }
 
 /**
@@ -34,7 +34,13 @@ export function focusOnChange(node: HTMLElement, options: FocusOnChange): { upda
     update(next: FocusOnChange) {
       if (next.key === current) return;
       current = next.key;
-      void tick().then(() => focusStart(node, next.start));
+      const start = next.start;
+      if (start !== null) void tick().then(() => focusStart(node, start));
     },
   };
+}
+
+/** Svelte action for a confirmation or a panel that appears: focus moves into it (see focusStart) when it mounts. */
+export function focusOnMount(node: HTMLElement, start?: string): void {
+  void tick().then(() => focusStart(node, start));
 }
