@@ -49,16 +49,16 @@ describe('the snapshot tree browser', () => {
     expect(rows()).toEqual(['wp-content', 'index.php']);
     expect(document.body.textContent).toContain('2.0 KB');
 
-    (document.querySelector('[role="treeitem"] button') as HTMLButtonElement).click();
+    (document.querySelector('[role="treeitem"] .tree-row') as HTMLElement).click();
     await settle();
     expect(asked).toEqual(['', 'wp-content']);
     expect(rows()).toEqual(['wp-content', 'plugins', 'index.php', 'index.php']);
     expect(document.querySelector('[role="treeitem"]')!.getAttribute('aria-expanded')).toBe('true');
 
     // Closing and opening again does not read the folder twice.
-    (document.querySelector('[role="treeitem"] button') as HTMLButtonElement).click();
+    (document.querySelector('[role="treeitem"] .tree-row') as HTMLElement).click();
     await settle();
-    (document.querySelector('[role="treeitem"] button') as HTMLButtonElement).click();
+    (document.querySelector('[role="treeitem"] .tree-row') as HTMLElement).click();
     await settle();
     expect(asked).toEqual(['', 'wp-content']);
   });
@@ -78,9 +78,105 @@ describe('the snapshot tree browser', () => {
     const { api } = fakeApi({ '': [dir('broken'), file('ok.txt')] });
     component = mount(TreeBrowser, { target: document.body, props: { api, destination: 'D', snapshot: 'abcd', selected: null } });
     await settle();
-    (document.querySelector('[role="treeitem"] button') as HTMLButtonElement).click();
+    (document.querySelector('[role="treeitem"] .tree-row') as HTMLElement).click();
     await settle();
     expect(document.querySelector('.tree-note.alert')!.textContent).toBe('no folder broken');
     expect(document.body.textContent).toContain('ok.txt');
+  });
+
+  describe('with the keyboard (the WAI-ARIA tree pattern)', () => {
+    const item = (path: string) => document.querySelector<HTMLElement>(`[role="treeitem"][data-path="${path}"]`)!;
+    const press = (key: string) => {
+      (document.activeElement as HTMLElement).dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+      flushSync();
+    };
+    const focusedPath = () => (document.activeElement as HTMLElement).dataset['path'];
+    const tabStops = () => [...document.querySelectorAll<HTMLElement>('[role="treeitem"]')].filter((li) => li.tabIndex === 0).map((li) => li.dataset['path']);
+
+    async function mountTree() {
+      const { api, asked } = fakeApi(folders);
+      component = mount(TreeBrowser, { target: document.body, props: { api, destination: 'D', snapshot: 'abcd', selected: null } });
+      await settle();
+      return { asked };
+    }
+    const selectedPaths = () => [...document.querySelectorAll<HTMLElement>('[role="treeitem"][aria-selected="true"]')].map((li) => li.dataset['path']);
+
+    it('has one Tab stop that follows the arrow keys, Home and End', async () => {
+      await mountTree();
+      expect(document.querySelector('[role="tree"]')!.getAttribute('aria-label')).toBe('Files in the snapshot');
+      expect(tabStops()).toEqual(['wp-content']);
+      item('wp-content').focus();
+      press('ArrowDown');
+      expect(focusedPath()).toBe('index.php');
+      expect(tabStops()).toEqual(['index.php']);
+      press('ArrowDown'); // the last item: stays
+      expect(focusedPath()).toBe('index.php');
+      press('ArrowUp');
+      expect(focusedPath()).toBe('wp-content');
+      press('End');
+      expect(focusedPath()).toBe('index.php');
+      press('Home');
+      expect(focusedPath()).toBe('wp-content');
+    });
+
+    it('opens with Right then goes to the first child; closes with Left then goes to the parent', async () => {
+      const { asked } = await mountTree();
+      item('wp-content').focus();
+      expect(item('wp-content').getAttribute('aria-expanded')).toBe('false');
+      press('ArrowRight');
+      await settle();
+      expect(asked).toEqual(['', 'wp-content']);
+      expect(item('wp-content').getAttribute('aria-expanded')).toBe('true');
+      expect(focusedPath()).toBe('wp-content');
+      // The children sit in a group inside their folder's item.
+      expect(item('wp-content/plugins').parentElement!.getAttribute('role')).toBe('group');
+      expect(item('wp-content/plugins').parentElement!.closest('[role="treeitem"]')).toBe(item('wp-content'));
+      press('ArrowRight');
+      expect(focusedPath()).toBe('wp-content/plugins');
+      press('ArrowDown');
+      expect(focusedPath()).toBe('wp-content/index.php');
+      press('ArrowRight'); // a file: nothing to open
+      expect(focusedPath()).toBe('wp-content/index.php');
+      press('ArrowLeft');
+      expect(focusedPath()).toBe('wp-content');
+      press('ArrowLeft');
+      expect(item('wp-content').getAttribute('aria-expanded')).toBe('false');
+      expect(document.querySelector('[data-path="wp-content/plugins"]')).toBeNull();
+      press('ArrowDown');
+      expect(focusedPath()).toBe('index.php');
+    });
+
+    it('selects with Enter or Space (a folder also opens or closes), and jumps to a name by its first letter', async () => {
+      await mountTree();
+      item('wp-content').focus();
+      press('ArrowDown');
+      expect(selectedPaths()).toEqual([]);
+      press('Enter');
+      expect(selectedPaths()).toEqual(['index.php']);
+      expect(item('wp-content').getAttribute('aria-selected')).toBe('false');
+      press('ArrowUp');
+      press(' ');
+      await settle();
+      expect(selectedPaths()).toEqual(['wp-content']);
+      expect(item('wp-content').getAttribute('aria-expanded')).toBe('true');
+      press('p');
+      expect(focusedPath()).toBe('wp-content/plugins');
+      press('i');
+      expect(focusedPath()).toBe('wp-content/index.php');
+      press('i');
+      expect(focusedPath()).toBe('index.php');
+    });
+
+    it('keeps a Tab stop when the folder holding the focused item is closed with the mouse', async () => {
+      await mountTree();
+      item('wp-content').focus();
+      press('ArrowRight');
+      await settle();
+      press('ArrowRight');
+      expect(focusedPath()).toBe('wp-content/plugins');
+      item('wp-content').querySelector<HTMLElement>('.tree-row')!.click();
+      flushSync();
+      expect(tabStops()).toEqual(['wp-content']);
+    });
   });
 });

@@ -23,13 +23,8 @@ export class HistoryPage {
   }
 
   async select(path: string[]): Promise<void> {
-    for (const name of path)
-      await this.tree
-        .getByRole('treeitem')
-        .filter({ has: this.page.getByText(name, { exact: true }) })
-        .first()
-        .getByRole('button')
-        .click();
+    // The item's own row: an open folder's box also holds what is inside it.
+    for (const name of path) await this.tree.getByRole('treeitem', { name, exact: true }).first().locator(':scope > .tree-row').click();
   }
 
   async downloadSelected(): Promise<Download> {
