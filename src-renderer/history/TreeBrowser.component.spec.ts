@@ -70,7 +70,8 @@ describe('the snapshot tree browser', () => {
     expect(new Set(asked)).toEqual(new Set(['', 'wp-content', 'wp-content/plugins']));
     const chosen = document.querySelector('[role="treeitem"][aria-selected="true"]')!;
     expect(chosen.querySelector('.name')!.textContent).toBe('p1.php');
-    const expanded = [...document.querySelectorAll('[role="treeitem"][aria-expanded="true"] .name')].map((n) => n.textContent);
+    // An open folder's item holds its children: its own name is the one that labels it.
+    const expanded = [...document.querySelectorAll('[role="treeitem"][aria-expanded="true"]')].map((item) => document.getElementById(item.getAttribute('aria-labelledby')!)!.textContent);
     expect(expanded).toEqual(['wp-content', 'plugins']);
   });
 
