@@ -229,7 +229,15 @@ function databaseInput(database: Site['database']): SiteSaveInput['database'] {
  * What `site add` (over nothing) and `site edit` (over the saved site) send to `site:save`: the
  * flags given, and for the rest what is saved (or the defaults).
  */
-async function siteSaveInput(name: string, values: SiteFlagValues, current: Site | null, env: NodeJS.ProcessEnv, io: CliOutput): Promise<SiteSaveInput> {
+async function siteSaveInput(
+  name: string,
+  values: SiteFlagValues,
+  current: Site | null,
+  env: NodeJS.ProcessEnv,
+  io: CliOutput,
+  /** Whether the saved site has a login password or key passphrase in the keychain. */
+  savedSecrets = false,
+): Promise<SiteSaveInput> {
   const url = values.url ?? current?.url;
   if (!url) throw new UsageError('--url is required.');
   if (values['password-env'] && values.identity) throw new UsageError('Give --password-env or --identity, not both.');
@@ -244,7 +252,7 @@ async function siteSaveInput(name: string, values: SiteFlagValues, current: Site
   const { hostKey, tlsFingerprint } = values['accept-new-host-key'] ? await pinOnFirstUse(location, { ...pins, ca }, Number(values.timeout ?? current?.timeoutSeconds ?? 30), io) : pins;
   if (current && !keepPins && !hostKey && !tlsFingerprint && location.kind !== 'ftp')
     io.err(`The address names another server: confirm its ${location.kind === 'sftp' ? 'host key' : 'certificate'} with --host-key, --tls-fingerprint or --accept-new-host-key before its next backup.`);
-  if (current && !sameLogin(current.url, url) && !values['password-env'] && !values['key-passphrase-env'])
+  if (current && savedSecrets && !sameLogin(current.url, url) && !values['password-env'] && !values['key-passphrase-env'])
     io.err('The address names another login: the saved password and key passphrase are removed (they belong to the old one); give the new ones with --password-env or --key-passphrase-env.');
   const copyTo = values['no-copy'] ? null : (values['copy-to'] ?? current?.copyTo ?? null);
   const destination = values.destination ?? current?.destination ?? null;
@@ -335,9 +343,10 @@ const siteEdit = defineCommand({
   async run({ values, positionals }, io, env) {
     const name = requirePositional(positionals, 0, 'NAME');
     const core = await openCore({ shell: 'cli', env });
-    const { settings, revision } = await callService(core, 'site:get', { name });
+    const { settings, revision, hasPassword, hasKeyPassphrase } = await callService(core, 'site:get', { name });
     const current = siteSchema.parse(settings);
-    const { site: saved } = await callService(core, 'site:save', { ...(await siteSaveInput(name, values, current, env, io)), mode: 'edit', basedOn: revision });
+    const input = await siteSaveInput(name, values, current, env, io, hasPassword || hasKeyPassphrase);
+    const { site: saved } = await callService(core, 'site:save', { ...input, mode: 'edit', basedOn: revision });
     io.out(`Saved site ${saved.name} (${saved.environment}).`);
     return EXIT_OK;
   },

@@ -71,6 +71,12 @@ describe('a name already saved is refused, never silently replaced', () => {
     const winner = results.findIndex((r) => r.code === 0);
     expect(raced[0].url).toBe(`sftp://u@127.0.0.1:22/${['one', 'two', 'three'][winner]}`);
   });
+
+  it('site edit to another login says a saved password is removed only when one was saved', async () => {
+    const moved = await sv(['site', 'edit', 'raced', '--url', 'sftp://other@127.0.0.1:22/one']);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stderr).not.toContain('password');
+  });
 });
 
 describe('sitevault site edit', () => {
