@@ -1,19 +1,7 @@
 import type { ClientApi } from '../../src-main/core/contract/operations';
 
 export { MAX_IMPORT_BYTES } from '../../src-main/core/contract/import-limits';
-
-/** The format from the file's name, else from its first character (FileZilla's export is XML). */
-export function guessImportFormat(fileName: string, content: string): 'filezilla' | 'csv' {
-  const lower = fileName.toLowerCase();
-  if (lower.endsWith('.xml')) return 'filezilla';
-  if (lower.endsWith('.csv')) return 'csv';
-  return content
-    .replace(/^\uFEFF/, '')
-    .trimStart()
-    .startsWith('<')
-    ? 'filezilla'
-    : 'csv';
-}
+export { guessImportFormat } from '../../src-main/core/contract/import-format';
 
 type SaveInput = Parameters<ClientApi['siteSave']>[0];
 type StoredDatabase = { mode: 'auto' | 'manual' | 'none'; host: string | null; port: number | null; socket: string | null; name: string | null; user: string | null };

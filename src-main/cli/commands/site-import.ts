@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
-import { extname } from 'node:path';
 import type { SiteImportSummary } from '../../core/contract/operations';
+import { guessImportFormat, type ImportFormat } from '../../core/contract/import-format';
 import { openCore } from '../../core/open-core';
 import { MAX_IMPORT_BYTES } from '../../core/sites/import/candidate';
 import { defineCommand } from '../command';
@@ -8,21 +8,6 @@ import type { CliOutput } from '../output';
 import { JSON_OPTION, requirePositional } from '../repo-access';
 import { callService } from '../service-call';
 import { EXIT_ERROR, EXIT_OK, UsageError } from '../usage';
-
-type ImportFormat = 'filezilla' | 'csv';
-
-/** The format from the file's extension, else from its first character (FileZilla's is XML). */
-export function guessImportFormat(file: string, content: string): ImportFormat {
-  const extension = extname(file).toLowerCase();
-  if (extension === '.xml') return 'filezilla';
-  if (extension === '.csv') return 'csv';
-  return content
-    .replace(/^\uFEFF/, '')
-    .trimStart()
-    .startsWith('<')
-    ? 'filezilla'
-    : 'csv';
-}
 
 /** Reads at most the import limit and one byte more, so that a huge file is refused without being read whole. */
 async function readImportFile(file: string): Promise<string> {
