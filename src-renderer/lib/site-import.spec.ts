@@ -21,7 +21,8 @@ const imported = {
   maxConnections: 4,
   passive: true,
   rereadEvery: 0,
-  schedule: null,
+  // As imported: no schedule until the server is confirmed.
+  schedule: { files: { enabled: false, time: '02:00', frequency: 'daily', weekday: 0, cron: null }, database: { enabled: false, everyHours: 6 } },
   retention: { daily: 12, weekly: 0, monthly: 3, yearly: 1 },
   copyTo: null,
   copyWhen: 'after-backup',
@@ -49,7 +50,7 @@ describe('the import screen’s helpers', () => {
     expect(guessImportFormat('export', 'name,host')).toBe('csv');
   });
 
-  it('pins an SSH host key as an edit of the saved settings that changes nothing else', async () => {
+  it('pins an SSH host key and starts the schedule, as an edit of the saved settings that changes nothing else', async () => {
     const { api, saved } = fakeApi(imported);
     await pinSiteServer(api, 'Clients-Acme', 'SHA256:abc');
     const input = operations['site:save'].input.parse(saved[0]);

@@ -7,11 +7,12 @@ type SaveInput = Parameters<ClientApi['siteSave']>[0];
 type StoredDatabase = { mode: 'auto' | 'manual' | 'none'; host: string | null; port: number | null; socket: string | null; name: string | null; user: string | null };
 
 /**
- * Pins the key or certificate the user confirmed on a saved site: an edit of its saved
- * settings (read with its revision, so that a change made meanwhile is not overwritten)
- * that changes nothing else. Settings not sent (tags, exclusions) stay as saved.
+ * Confirms an imported site: pins the key or certificate the user confirmed (none for plain
+ * FTP) and starts its schedule (the default of its kind), as an edit of its saved settings
+ * (read with its revision, so that a change made meanwhile is not overwritten) that changes
+ * nothing else. Settings not sent (tags, exclusions) stay as saved.
  */
-export async function pinSiteServer(api: ClientApi, name: string, fingerprint: string): Promise<void> {
+export async function pinSiteServer(api: ClientApi, name: string, fingerprint: string | null): Promise<void> {
   const { settings, revision } = await api.siteGet({ name });
   const site = settings as unknown as Omit<SaveInput, 'database' | 'mode' | 'basedOn' | 'name'> & { url: string; database: StoredDatabase };
   const sftp = site.url.startsWith('sftp://');
@@ -34,7 +35,7 @@ export async function pinSiteServer(api: ClientApi, name: string, fingerprint: s
     copyAt: site.copyAt,
     scratchDatabase: site.scratchDatabase ?? null,
     database: db.mode === 'manual' && db.host && db.name && db.user ? { host: db.host, port: db.port, socket: db.socket, name: db.name, user: db.user } : db.mode === 'none' ? 'none' : 'auto',
-    schedule: site.schedule ?? null,
+    schedule: null,
     retention: site.retention,
     mode: 'edit',
     basedOn: revision,

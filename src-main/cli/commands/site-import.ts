@@ -45,6 +45,7 @@ function printSummary(summary: SiteImportSummary, io: CliOutput): void {
     io.out('  sitevault site edit NAME --host-key SHA256:…          (SFTP: the key your host gives you; FTPS: --tls-fingerprint SHA256:…)');
     io.out('  sitevault site edit NAME --accept-new-host-key        (shows and pins what the server presents now; check it first)');
     io.out('  sitevault site test NAME');
+    io.out('Imported sites have no schedule until then: give one in that site edit (--files-at 02:00 --db-every-hours 6 is the default).');
   }
 }
 

@@ -9,7 +9,8 @@ import { openCore, type Core } from '../../open-core';
 import type { SecretStore } from '../../secrets/keychain';
 import { destinationSchema } from '../../settings/settings-store';
 import { dispatch } from '../dispatch';
-import { freeSiteName } from './site-import';
+import { freeSiteName, SCHEDULE_UNTIL_CONFIRMED } from './site-import';
+import { effectiveSchedule, nextRun } from '../../automation/schedule';
 
 class MapKeychain implements SecretStore {
   readonly entries = new Map<string, string>();
@@ -74,6 +75,10 @@ describe('site:import', () => {
     expect(file).not.toContain('shop-secret');
     expect(file).not.toContain('acme-secret');
     expect(core.sites.get('Shop')).toMatchObject({ hostKey: null, tlsFingerprint: null, destination: 'offsite' });
+    // Not backed up on a schedule before its server is confirmed (the scheduler would log in).
+    expect(core.sites.get('Shop').schedule).toEqual(SCHEDULE_UNTIL_CONFIRMED);
+    expect(nextRun(effectiveSchedule(core.sites.get('Shop')), new Date())).toBeNull();
+    expect(summary!.needsAttention[0]!.reasons).toContain('It is not backed up on a schedule until then.');
   });
 
   it('never replaces a saved site: a second import of the same file gets -2 names', async () => {

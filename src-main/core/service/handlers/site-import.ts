@@ -4,6 +4,7 @@ import { MAX_SITE_NAME, siteUrlOf, type ImportCandidate, type ImportParseResult 
 import { parseSitesCsv } from '../../sites/import/csv';
 import { parseFileZilla } from '../../sites/import/filezilla';
 import type { ServiceContext } from '../context';
+import type { Schedule } from '../../automation/schedule';
 
 const PARSERS: Record<ParsedInput<'site:import'>['format'], (content: string) => ImportParseResult> = {
   filezilla: parseFileZilla,
@@ -19,6 +20,17 @@ export function freeSiteName(name: string, taken: ReadonlySet<string>): string {
     if (!taken.has(candidate)) return candidate;
   }
 }
+
+/**
+ * An imported site is not backed up on a schedule before its server is confirmed: the scheduler
+ * would otherwise log in (a plain FTP password in clear, an FTPS one on the system's CAs alone)
+ * before the user has looked at it. Confirming it (the import screen) starts its schedule.
+ */
+export const SCHEDULE_UNTIL_CONFIRMED: Schedule = {
+  files: { enabled: false, time: '02:00', frequency: 'daily', weekday: 0, cron: null },
+  database: { enabled: false, everyHours: 6 },
+};
+const NOT_SCHEDULED_YET = 'It is not backed up on a schedule until then.';
 
 function whatToConfirm(candidate: ImportCandidate): { confirm: SiteImportSummary['needsAttention'][number]['confirm']; reason: string } {
   if (candidate.protocol === 'sftp') return { confirm: 'ssh-host-key', reason: 'Confirm the server’s host key first: SiteVault sends it no password until you do.' };
@@ -46,7 +58,11 @@ export async function importSites(ctx: ServiceContext, { format, content, destin
     const url = siteUrlOf(candidate);
     if (!dryRun) {
       try {
-        await ctx.sites.save({ name, url, identityFile: candidate.identityFile, tags: candidate.tags, destination: target }, candidate.password ? { password: candidate.password } : {}, 'add');
+        await ctx.sites.save(
+          { name, url, identityFile: candidate.identityFile, tags: candidate.tags, destination: target, schedule: SCHEDULE_UNTIL_CONFIRMED },
+          candidate.password ? { password: candidate.password } : {},
+          'add',
+        );
       } catch (error) {
         summary.skipped.push({ entry: candidate.entry, reason: toErrorPayload(error).message });
         continue;
@@ -55,7 +71,7 @@ export async function importSites(ctx: ServiceContext, { format, content, destin
     taken.add(name);
     const { confirm, reason } = whatToConfirm(candidate);
     summary.imported.push({ entry: candidate.entry, name, url, renamedFrom: name === candidate.name ? null : candidate.name, destination: target, password: Boolean(candidate.password) });
-    summary.needsAttention.push({ name, url, confirm, reasons: [reason, ...candidate.notes] });
+    summary.needsAttention.push({ name, url, confirm, reasons: [reason, NOT_SCHEDULED_YET, ...candidate.notes] });
   }
   return summary;
 }
