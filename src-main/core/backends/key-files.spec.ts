@@ -24,6 +24,12 @@ describe.each([
     expect((await read(path, 'key file')).equals(key)).toBe(true);
   });
 
+  it('refuses a network path without opening it (Windows would send the NTLM hash to that server)', async () => {
+    for (const path of ['\\\\203.0.113.5\\share\\key', '//203.0.113.5/share/key']) {
+      await expect(read(path, 'key file')).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('is on another computer') });
+    }
+  });
+
   it('refuses a bigger file, naming it and the bound', async () => {
     const path = join(dir, 'disk.img');
     await writeFile(path, Buffer.alloc(MAX_KEY_FILE_BYTES + 1));

@@ -21,6 +21,10 @@ function checkStats(path: string, kind: KeyFileKind, stats: Stats): void {
   if (stats.size > MAX_KEY_FILE_BYTES) throw tooLarge(path, kind, stats.size);
 }
 
+function refuseNetworkPath(path: string, kind: KeyFileKind): void {
+  if (isNetworkPath(path)) throw new BackendError('permanent', 'BAD_REQUEST', `The ${kind} ${path} is on another computer (a network path). Copy it to this computer and choose that copy.`);
+}
+
 function unreadable(path: string, kind: KeyFileKind, error: unknown): BackendError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new BackendError('permanent', 'NOT_FOUND', `The ${kind} ${path} does not exist. Choose ${what(kind)}.`);
@@ -29,11 +33,20 @@ function unreadable(path: string, kind: KeyFileKind, error: unknown): BackendErr
   return new BackendError('permanent', 'IO_ERROR', `The ${kind} ${path} cannot be read (${code ?? (error as Error).message}).`);
 }
 
+/**
+ * A path on another machine (`\\server\share\key`, `//server/share/key`, `\\?\UNC\…`): on
+ * Windows, opening it makes an SMB connection that hands the user's NTLM hash to that server.
+ */
+export function isNetworkPath(path: string): boolean {
+  return /^[\\/]{2}/.test(path);
+}
+
 // O_NONBLOCK: opening a FIFO the user picked must not hang the job.
 const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /** Reads a key or CA file the user chose, at most MAX_KEY_FILE_BYTES, with an error naming it. */
 export async function readKeyFile(path: string, kind: KeyFileKind): Promise<Buffer> {
+  refuseNetworkPath(path, kind);
   const handle = await open(path, FLAGS).catch((error: unknown) => {
     throw unreadable(path, kind, error);
   });
@@ -58,6 +71,7 @@ export async function readKeyFile(path: string, kind: KeyFileKind): Promise<Buff
 
 /** The same, for a constructor that cannot wait. */
 export function readKeyFileSync(path: string, kind: KeyFileKind): Buffer {
+  refuseNetworkPath(path, kind);
   let fd: number;
   try {
     fd = openSync(path, FLAGS);

@@ -204,6 +204,27 @@ describe('parseFileZilla with hostile files', () => {
     expect(problems[0]!.entry).not.toContain('\u001b');
   });
 
+  it('takes a key file only from this computer: a network path (which Windows would open over SMB) or a relative one is not kept', () => {
+    const keyed = (name: string, keyfile: string) => ({ name, host: 'k.example', port: 22, protocol: 1, user: 'u', logontype: 5, keyfile });
+    const { candidates } = parseFileZilla(
+      fileZillaExport([
+        keyed('Unc', '\\\\203.0.113.5\\s\\k'),
+        keyed('Slashes', '//203.0.113.5/s/k'),
+        keyed('Relative', 'keys/k'),
+        keyed('Unix', '/home/me/.ssh/id_ed25519'),
+        keyed('Windows', 'C:\\Users\\me\\k.ppk'),
+      ]),
+    );
+    expect(candidates.map((c) => [c.name, c.identityFile])).toEqual([
+      ['Unc', null],
+      ['Slashes', null],
+      ['Relative', null],
+      ['Unix', '/home/me/.ssh/id_ed25519'],
+      ['Windows', 'C:\\Users\\me\\k.ppk'],
+    ]);
+    expect(candidates[0]!.notes).toContain('Its key file is not a file on this computer (a network or relative path): choose the key file.');
+  });
+
   it('keeps duplicate names as they are (the import renames them) and takes at most 500 entries', () => {
     const many = Array.from({ length: 503 }, () => ({ name: 'Same', host: 'a.example', port: 22, protocol: 1, user: 'u', password: 'p' }));
     const { candidates, problems } = parseFileZilla(fileZillaExport(many));

@@ -1,5 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import { ApiError } from '../../contract/errors';
+import { isNetworkPath } from '../../backends/key-files';
 import type { RemoteProtocol } from '../../backends/location';
 import {
   checkImportSize,
@@ -16,6 +17,11 @@ import {
   type ImportParseResult,
   type ImportProblem,
 } from './candidate';
+
+/** `/home/me/.ssh/id_ed25519` or `C:\Users\me\key.ppk`: a file on this computer. */
+function isAbsoluteLocalPath(path: string): boolean {
+  return /^\/(?!\/)/.test(path) || /^[A-Za-z]:[\\/]/.test(path);
+}
 
 /** Folders in folders deeper than this are not a Site Manager someone made by hand. */
 const MAX_FOLDER_DEPTH = 16;
@@ -169,7 +175,9 @@ function candidateOf(server: XmlNode, entry: string): ImportCandidate {
     if (logon === '4') notes.push('FileZilla sends an FTP account after the login; SiteVault does not.');
     if (logon === '5') {
       const keyfile = textField(textOf(server['Keyfile']).trim(), 'key file', 4096);
-      if (keyfile) {
+      if (keyfile && (isNetworkPath(keyfile) || !isAbsoluteLocalPath(keyfile))) {
+        notes.push('Its key file is not a file on this computer (a network or relative path): choose the key file.');
+      } else if (keyfile) {
         identityFile = keyfile;
         notes.push(`It logs in with the key file ${keyfile}: check that it is this site’s key and that it is on this computer.`);
         if (/\.ppk$/i.test(keyfile)) notes.push('It is a PuTTY key (.ppk): if SiteVault cannot read it, convert it to an OpenSSH key with PuTTYgen.');
