@@ -143,6 +143,19 @@ describe("the wizard's Verify, before anything is saved", () => {
     const filesOnly = await ok('site:check', { url: shellUrl(shellSite.remotePath), ...shellLogin(), database: 'none' });
     expect(filesOnly).toMatchObject({ wpConfig: true, database: { state: 'none' } });
   });
+
+  it('editing, the saved database password serves the check only for the database it was saved for', async () => {
+    const db = harness.mariadb!;
+    const database = { host: db.host, port: db.port, name: shellSite.database, user: db.wp.user };
+    // A saved password the server refuses, so that the answers tell which password was sent.
+    await ok('site:save', { name: 'Saved DB', url: shellUrl(shellSite.remotePath), ...shellLogin(), destination: null, database, dbPassword: 'saved for this database' });
+    const edit = { name: 'Saved DB', mode: 'edit', url: shellUrl(shellSite.remotePath), hostKey: harness.sshd!.hostKeyFingerprint };
+    const same = await ok('site:check', { ...edit, database });
+    expect(same.database.message).toMatch(/denied/i);
+    // Another database typed in the form: not the saved password (wp-config.php's, which logs in, goes instead).
+    const other = await ok('site:check', { ...edit, database: { ...database, name: 'wp_other' } });
+    expect(other.database.message).toMatch(/Unknown database/);
+  });
 });
 
 describe('destinations: saved only once their repository is there', () => {

@@ -5,6 +5,7 @@ import { sameLogin } from '../../backends/location';
 import { checkSaveMode } from '../../settings/save-mode';
 import { databaseSettingsSeen } from '../../sites/wp-config';
 import type { HandlersOf, ServiceContext } from '../context';
+import type { Site } from '../../settings/settings-store';
 import { emptySiteRecord } from '../../automation/catalog';
 import { refreshSiteSummary } from '../../automation/site-summary';
 import { needsSummary, siteInfo } from '../site-info';
@@ -100,17 +101,19 @@ export function siteHandlers(ctx: ServiceContext): HandlersOf<'site'> {
       // The same refusal as saving would give, before anything else is checked.
       if (name) checkSaveMode(mode, saved !== undefined, 'site', name);
       // Editing: the saved secrets serve the check only for the same login (they never go to another server or user).
+      const asked: Site['database'] = typeof database === 'string' ? { mode: database, host: null, port: null, socket: null, name: null, user: null } : { mode: 'manual', ...database };
       const stored: SiteSecrets = saved && sameLogin(saved.url, fields.url) ? await ctx.sites.secretsOf(saved.name) : {};
+      // The saved database password goes only to the database it was saved for, never to a host typed in the check.
+      const { dbPassword: savedDbPassword, dbPasswordFor, ...loginSecrets } = stored;
+      const sameDatabase = saved !== undefined && (['mode', 'host', 'port', 'socket', 'name', 'user'] as const).every((key) => saved.database[key] === asked[key]);
       const secrets: SiteSecrets = {
-        ...stored,
+        ...loginSecrets,
+        ...(sameDatabase && savedDbPassword !== undefined ? { dbPassword: savedDbPassword, dbPasswordFor } : {}),
         ...(password !== undefined ? { password } : {}),
         ...(keyPassphrase !== undefined ? { keyPassphrase } : {}),
         ...(dbPassword !== undefined ? { dbPassword, dbPasswordFor: null } : {}),
       };
-      const check = await checkSite(
-        { ...fields, database: typeof database === 'string' ? { mode: database, host: null, port: null, socket: null, name: null, user: null } : { mode: 'manual', ...database } },
-        secrets,
-      );
+      const check = await checkSite({ ...fields, database: asked }, secrets);
       const db = check.database;
       return {
         ...check,
