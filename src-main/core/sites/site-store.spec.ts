@@ -74,6 +74,17 @@ describe('SiteStore: names, revisions and the secrets that go with a login', () 
     expect(await now.secret('client', 'password')).toBe('pw-b');
   });
 
+  it('a name that differs from a saved one only in case is refused (a keychain that ignores case would mix their passwords)', async () => {
+    const store = await open();
+    await store.save(site(), { password: 'client password' }, 'add');
+    await expect(store.save({ name: 'CLIENT', url: 'sftp://evil@host-b.example:22/x' }, { password: 'other' }, 'add')).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+      message: expect.stringContaining('differs from it only in case'),
+    });
+    expect(store.list().map((s) => s.name)).toEqual(['client']);
+    expect(keychain.entries.get('site:client:password')).toBe('client password');
+  });
+
   it('an add never inherits secrets a former site of that name left behind', async () => {
     const store = await open();
     keychain.entries.set('site:client:password', 'old client’s password');

@@ -85,6 +85,7 @@ export class SiteStore {
     await this.settings.update(async (draft) => {
       const current = draft.sites.find((s) => s.name === site.name);
       checkSaveMode(mode, current !== undefined, 'site', site.name);
+      if (!current) refuseCaseTwin(draft.sites, site.name);
       if (current) checkRevision(current, basedOn, 'site', site.name);
       const otherLogin = current !== undefined && !sameLogin(current.url, site.url);
       await replaceSecrets(this.secrets, (secret) => siteSecretAccount(site.name, secret), SITE_SECRETS, secrets, !current || otherLogin);
@@ -107,4 +108,18 @@ export class SiteStore {
       draft.sites = draft.sites.filter((s) => s.name !== name);
     });
   }
+}
+
+/** A name compared as keychains compare account names (Windows Credential Manager ignores case). */
+export function foldedName(name: string): string {
+  return name.normalize('NFC').toLowerCase();
+}
+
+/** Two sites whose names differ only in case would share one keychain entry on Windows: the second is refused. */
+function refuseCaseTwin(sites: ReadonlyArray<{ name: string }>, name: string): void {
+  const twin = sites.find((s) => s.name !== name && foldedName(s.name) === foldedName(name));
+  if (twin)
+    throw new ApiError('ALREADY_EXISTS', `A site named ${twin.name} is already saved; ${name} differs from it only in case, and the keychain would mix their passwords. Choose another name.`, {
+      hint: 'edit-or-rename-site',
+    });
 }

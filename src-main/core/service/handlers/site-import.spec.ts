@@ -112,6 +112,8 @@ describe('site:import', () => {
   it('suffixes within 40 characters', () => {
     expect(freeSiteName('a', new Set())).toBe('a');
     expect(freeSiteName('a', new Set(['a', 'a-2']))).toBe('a-3');
+    // Case ignored, as Windows' keychain does: Acme beside acme would share its entries.
+    expect(freeSiteName('Acme', new Set(['acme']))).toBe('Acme-2');
     expect(freeSiteName('x'.repeat(40), new Set(['x'.repeat(40)]))).toBe(`${'x'.repeat(38)}-2`);
   });
 });

@@ -4,6 +4,7 @@ import { MAX_SITE_NAME, siteUrlOf, type ImportCandidate, type ImportParseResult 
 import { parseSitesCsv } from '../../sites/import/csv';
 import { parseFileZilla } from '../../sites/import/filezilla';
 import type { ServiceContext } from '../context';
+import { foldedName } from '../../sites/site-store';
 import type { Schedule } from '../../automation/schedule';
 
 const PARSERS: Record<ParsedInput<'site:import'>['format'], (content: string) => ImportParseResult> = {
@@ -11,13 +12,13 @@ const PARSERS: Record<ParsedInput<'site:import'>['format'], (content: string) =>
   csv: parseSitesCsv,
 };
 
-/** The name itself when free, else the first of name-2, name-3 … that is (a saved site is never replaced). */
+/** The name itself when free, else the first of name-2, name-3 … that is (a saved site is never replaced); `taken` holds folded names (case ignored). */
 export function freeSiteName(name: string, taken: ReadonlySet<string>): string {
-  if (!taken.has(name)) return name;
+  if (!taken.has(foldedName(name))) return name;
   for (let n = 2; ; n += 1) {
     const suffix = `-${n}`;
     const candidate = `${name.slice(0, MAX_SITE_NAME - suffix.length).trimEnd()}${suffix}`;
-    if (!taken.has(candidate)) return candidate;
+    if (!taken.has(foldedName(candidate))) return candidate;
   }
 }
 
@@ -47,7 +48,7 @@ export async function importSites(ctx: ServiceContext, { format, content, destin
   if (destination !== null && !ctx.destinations.find(destination)) throw new ApiError('NOT_FOUND', `No destination named ${destination}.`, { hint: 'check-destination-name' });
   const { candidates, problems } = PARSERS[format](content);
   const summary: SiteImportSummary = { dryRun, imported: [], skipped: [...problems], needsAttention: [] };
-  const taken = new Set(ctx.sites.list().map((s) => s.name));
+  const taken = new Set(ctx.sites.list().map((s) => foldedName(s.name)));
   for (const candidate of candidates) {
     const target = candidate.destination ?? destination;
     if (target !== null && !ctx.destinations.find(target)) {
@@ -68,7 +69,7 @@ export async function importSites(ctx: ServiceContext, { format, content, destin
         continue;
       }
     }
-    taken.add(name);
+    taken.add(foldedName(name));
     const { confirm, reason } = whatToConfirm(candidate);
     summary.imported.push({ entry: candidate.entry, name, url, renamedFrom: name === candidate.name ? null : candidate.name, destination: target, password: Boolean(candidate.password) });
     summary.needsAttention.push({ name, url, confirm, reasons: [reason, NOT_SCHEDULED_YET, ...candidate.notes] });
