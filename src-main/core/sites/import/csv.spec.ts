@@ -66,6 +66,13 @@ describe('parseSitesCsv', () => {
     expect(() => parseSitesCsv('host,user,host\na,b,c\n')).toThrow(/twice/);
   });
 
+  it('never quotes a broken row in its reason: the field may be a password', () => {
+    const { problems } = parseSitesCsv('host,user,password\na.example,u,My"S3cretPass\n');
+    expect(problems).toHaveLength(1);
+    expect(JSON.stringify(problems)).not.toContain('S3cret');
+    expect(problems[0]!.reason).toMatch(/a quote inside a field/);
+  });
+
   it('takes at most 500 rows', () => {
     const { candidates, problems } = parseSitesCsv(`host,user\n${'a.example,u\n'.repeat(510)}`);
     expect(candidates).toHaveLength(500);

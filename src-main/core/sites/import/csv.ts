@@ -73,6 +73,23 @@ function candidateOf(row: Partial<Record<Column, string>>, entry: string): Impor
 }
 
 /**
+ * The parser's problem in words. Never its message: that quotes the field, which may be a password.
+ */
+function csvProblem(code: string | undefined): string {
+  switch (code) {
+    case 'INVALID_OPENING_QUOTE':
+      return 'a quote inside a field that does not start with one';
+    case 'CSV_QUOTE_NOT_CLOSED':
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'a quoted field that is not closed where it should be';
+    case 'CSV_MAX_RECORD_SIZE':
+      return 'a row longer than 64 KB';
+    default:
+      return 'a row that cannot be read';
+  }
+}
+
+/**
  * Sites from a CSV file with a header row naming its columns (name, protocol, host, port, user,
  * password, folder, destination, tags; host and user are required, the others may be left out).
  * The file is hostile input: bounded, and each row checked on its own.
@@ -90,12 +107,12 @@ export function parseSitesCsv(content: string): ImportParseResult {
       max_record_size: 64 * 1024,
       skip_records_with_error: true,
       on_skip: (error) => {
-        problems.push({ entry: error?.lines ? `line ${error.lines}` : 'a line', reason: `it is not a valid CSV row (${error?.message.slice(0, 120) ?? 'unreadable'})` });
+        problems.push({ entry: error?.lines ? `line ${error.lines}` : 'a line', reason: `it is not a valid CSV row (${csvProblem(error?.code)})` });
         return undefined;
       },
     }) as string[][];
   } catch (error) {
-    throw new ApiError('BAD_REQUEST', `The file is not a CSV file SiteVault can read: ${(error as Error).message.slice(0, 200)}`);
+    throw new ApiError('BAD_REQUEST', `The file is not a CSV file SiteVault can read: ${csvProblem((error as { code?: string }).code)}.`);
   }
   const [first, ...rows] = records;
   if (!first) throw new ApiError('BAD_REQUEST', 'The CSV file is empty: it needs a header row (name,protocol,host,port,user,password,folder,destination,tags) and a row per site.');

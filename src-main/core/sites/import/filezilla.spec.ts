@@ -233,6 +233,12 @@ describe('parseFileZilla with hostile files', () => {
     expect(problems).toEqual([{ entry: '3 more sites', reason: expect.stringMatching(/at most 500/) }]);
   });
 
+  it('never quotes the file in its errors: a broken tag may hold a password', () => {
+    expect(() => parseFileZilla('<FileZilla3><Servers><Server><Pass>pw</Passs3cret-value></Server></Servers></FileZilla3>')).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('s3cret-value') }),
+    );
+  });
+
   it('refuses what is not XML or not FileZilla’s, and folders nested without end', () => {
     expect(() => parseFileZilla('name,host\n')).toThrow(/not valid XML/);
     expect(() => parseFileZilla('<sites><site/></sites>')).toThrow(/no FileZilla3 element/);

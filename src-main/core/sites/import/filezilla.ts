@@ -207,7 +207,9 @@ export function parseFileZilla(content: string): ImportParseResult {
   try {
     document = parser.parse(content, true) as XmlNode;
   } catch (error) {
-    throw new ApiError('BAD_REQUEST', `The file is not valid XML: ${(error as Error).message.slice(0, 200)}`);
+    // Not the parser's message: it quotes the file, passwords included.
+    const line = /line:?\s*(\d+)/i.exec((error as Error).message)?.[1];
+    throw new ApiError('BAD_REQUEST', `The file is not valid XML${line ? ` (line ${line})` : ''}: check that it is the file FileZilla exported (File → Export).`);
   }
   const root = document['FileZilla3'];
   const servers = root && typeof root === 'object' ? (root as XmlNode)['Servers'] : undefined;
