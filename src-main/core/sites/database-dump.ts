@@ -37,6 +37,20 @@ export function mysqldumpCommand(db: DatabaseTarget): string {
   );
 }
 
+/** The longest part of a server's error line SiteVault keeps (it goes to the catalog, alerts and client reports). */
+export const MAX_SERVER_REASON = 300;
+
+/**
+ * A line the client's server wrote, made fit to show and keep: a compromised server writes
+ * what it likes there. Control characters go, the length is bounded, and the password (which a
+ * swapped mysqldump could echo) is never repeated.
+ */
+export function serverReason(line: string, password: string): string {
+  let reason = line.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').trim();
+  if (password) reason = reason.split(password).join('***');
+  return reason.length > MAX_SERVER_REASON ? `${reason.slice(0, MAX_SERVER_REASON)}…` : reason;
+}
+
 /**
  * Streams `mysqldump` of the site's database from the server. The stream throws at its end
  * if the dump failed, so a failed dump is never stored as a good one.
@@ -51,11 +65,7 @@ export async function* dumpOverSsh(client: Client, db: DatabaseTarget, password:
   const [{ code }, stderr] = await Promise.all([process.exit, process.stderr]);
   if (code === null) throw new ConnectionLostError(`dumping the database ${db.name}`);
   if (code !== 0 || bytes === 0) {
-    const reason =
-      stderr
-        .split('\n')
-        .find((line) => line.trim() && !/Warning/.test(line))
-        ?.trim() ?? `exit ${code}`;
+    const reason = serverReason(stderr.split('\n').find((line) => line.trim() && !/Warning/.test(line)) ?? `exit ${code}`, password);
     throw new ApiError('CONNECTION_FAILED', `The database dump of ${db.name} failed on the server: ${reason.replace(/^mysqldump: /, '')}`);
   }
 }
@@ -68,5 +78,5 @@ export async function databaseReachable(client: Client, db: DatabaseTarget, pass
     optionFile(password),
   );
   if (result.code === 0 && result.stdout.toString().trim() === '1') return { ok: true, message: `reachable as ${db.user}` };
-  return { ok: false, message: result.stderr.trim().split('\n')[0] ?? `exit ${result.code}` };
+  return { ok: false, message: serverReason(result.stderr.trim().split('\n')[0] ?? `exit ${result.code}`, password) };
 }
