@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { FileEntryWithStats, SFTPWrapper } from 'ssh2';
-import { FileType, FTPError } from 'basic-ftp';
+import { FileType, FTPError, type Client as FtpClient } from 'basic-ftp';
 import type { ConnectionSecrets } from './connection';
 import { DEFAULT_CONNECTION } from './connection';
 import { connectFtp } from './ftp-backend';
@@ -118,9 +118,24 @@ export async function inspectServerFolder(url: string, secrets: ConnectionSecret
       throw error;
     }
     const absolute = await client.pwd();
-    const entries = await client.list();
-    return { path: posix.normalize(absolute), exists: true, wpConfig: entries.some((e) => e.name === 'wp-config.php' && e.type !== FileType.Directory) };
+    return { path: posix.normalize(absolute), exists: true, wpConfig: await ftpHasFile(client, 'wp-config.php') };
   } finally {
     client.close();
   }
+}
+
+/**
+ * Whether the current folder holds the file: SIZE answers for that one name, where a listing
+ * would read a folder the client's server can make as long as it likes. Only a server without
+ * SIZE (500, 502) is asked for the listing.
+ */
+async function ftpHasFile(client: FtpClient, name: string): Promise<boolean> {
+  try {
+    await client.size(name);
+    return true;
+  } catch (error) {
+    if (!(error instanceof FTPError) || (error.code !== 500 && error.code !== 502)) return false;
+  }
+  const entries = await client.list();
+  return entries.some((e) => e.name === name && e.type !== FileType.Directory);
 }

@@ -125,6 +125,12 @@ describe("the wizard's Verify, before anything is saved", () => {
     const ftp = harness.ftpd!;
     const overFtp = await ok('site:check', { url: `ftp://${ftp.username}@127.0.0.1:${ftp.port}/no-such-folder`, password: ftp.password });
     expect(overFtp).toMatchObject({ folder: { path: '/no-such-folder', exists: false }, access: 'ftp' });
+    // Over FTP, wp-config.php is asked for by name (SIZE), not found in a listing.
+    const ftpSite = await placeSite(harness, 'ftp', 'wizard-ftp');
+    const found = await ok('site:check', { url: `ftp://${ftp.username}@127.0.0.1:${ftp.port}${ftpSite.remotePath}`, password: ftp.password, database: 'none' });
+    expect(found).toMatchObject({ folder: { exists: true }, wpConfig: true, access: 'ftp' });
+    const noConfig = await ok('site:check', { url: `ftp://${ftp.username}@127.0.0.1:${ftp.port}${ftpSite.remotePath}/wp-content`, password: ftp.password, database: 'none' });
+    expect(noConfig).toMatchObject({ folder: { exists: true }, wpConfig: false });
   });
 
   it('an SFTP-only account finds the database in wp-config.php but cannot dump it; a wrong database password given by hand is unreachable', async () => {
