@@ -94,7 +94,7 @@ export async function connectFtp(target: Omit<FtpTarget, 'path'>, secrets: Conne
     client.close();
     const classified = classifyFtpError(error, location, '(login)');
     // A port that speaks SSH sends no FTP greeting, only the wait: its first line tells.
-    if (/^Timeout/i.test((error as Error).message ?? '')) throw await explainSilence('ftp', target, classified, settings.timeoutSeconds);
+    if (/^Timeout/i.test((error as Error).message ?? '')) throw await explainSilence('ftp', target, classified, settings.timeoutSeconds, Boolean(secrets.tlsFingerprint));
     throw classified;
   }
 }

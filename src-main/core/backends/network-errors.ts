@@ -85,8 +85,18 @@ export async function checkSpeaks(expected: Spoken, target: Endpoint, timeoutSec
  * After a protocol client gave up without a reason (a timeout, a lost handshake): the port may
  * speak another protocol, which its first line tells within moments.
  */
-export async function explainSilence(expected: Spoken, target: Endpoint, fallback: BackendError, timeoutSeconds: number): Promise<BackendError> {
+export async function explainSilence(expected: Spoken, target: Endpoint, fallback: BackendError, timeoutSeconds: number, pinned = false): Promise<BackendError> {
   // A server sends its first line at once: a few seconds are plenty, and a black hole costs no more.
   const { spoken } = await sniffBanner(target, Math.min(5, timeoutSeconds) * 1000);
-  return spoken && spoken !== expected ? wrongProtocol(expected, spoken, target) : fallback;
+  if (!spoken || spoken === expected) return fallback;
+  // A server whose key or certificate was confirmed does not change protocol by itself: a
+  // suggestion to switch (to plain FTP) would be what someone in the middle wants.
+  if (pinned) {
+    return new BackendError(
+      'permanent',
+      'CONNECTION_FAILED',
+      `Port ${target.port} of ${target.host} now answers as an ${spoken === 'ssh' ? 'SSH' : 'FTP'} server, though SiteVault confirmed its ${expected === 'ssh' ? 'SSH host key' : 'certificate'} before. The connection may be intercepted, or the host changed its setup: ask the host before changing anything.`,
+    );
+  }
+  return wrongProtocol(expected, spoken, target);
 }

@@ -45,7 +45,7 @@ export async function connectSsh(target: SshTarget, secrets: ConnectionSecrets, 
       if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
         // A port that speaks FTP gives ssh2 no SSH banner, only the wait: its first line tells.
         const silence = new BackendError('transient', 'CONNECTION_FAILED', `No answer from ${target.host}:${target.port} within ${settings.timeoutSeconds} s.`);
-        return void explainSilence('ssh', target, silence, settings.timeoutSeconds).then(reject);
+        return void explainSilence('ssh', target, silence, settings.timeoutSeconds, Boolean(secrets.hostKey)).then(reject);
       }
       const failure = socketFailure(error, target, settings.timeoutSeconds);
       if (failure) return reject(failure);

@@ -79,6 +79,15 @@ describe('connection errors in the wizard: the cause and the next step, in words
     const login = await failure('server:folders', { url: `ftp://${harness.ftpd!.username}@127.0.0.1:${sshPort}/`, password: harness.ftpd!.password, timeoutSeconds: 2 });
     expect(login).toMatchObject({ code: 'CONNECTION_FAILED', hint: 'choose-sftp' });
     expect(login.message).toBe(`Port ${sshPort} of 127.0.0.1 speaks SSH, not FTP.`);
+    // A server whose certificate was confirmed: no advice to switch protocol, which is what someone in the middle would want.
+    const pinned = await failure('server:folders', {
+      url: `ftps://${harness.ftpd!.username}@127.0.0.1:${sshPort}/`,
+      password: harness.ftpd!.password,
+      tlsFingerprint: harness.ftpd!.certFingerprint,
+      timeoutSeconds: 2,
+    });
+    expect(pinned.message).toContain('now answers as an SSH server, though SiteVault confirmed its certificate before');
+    expect(pinned.hint ?? null).toBeNull();
   });
 });
 
