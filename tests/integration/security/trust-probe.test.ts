@@ -88,9 +88,10 @@ describe('trusting a server on first use sends it nothing secret', () => {
       return (await response.json()) as { ok: boolean; result: { kind: string; fingerprint: string } };
     };
     const sshSeen = await call({ url: `sftp://backup@127.0.0.1:${ssh.port}/backups` });
-    expect(sshSeen.result).toEqual({ kind: 'ssh-host-key', fingerprint: ssh.fingerprint, trustedBy: [] });
+    // The destinations the tests above saved pinned these servers: the step names them.
+    expect(sshSeen.result).toEqual({ kind: 'ssh-host-key', fingerprint: ssh.fingerprint, trustedBy: [{ kind: 'destination', name: 'ProbeSsh' }] });
     const ftpsSeen = await call({ url: `ftps://backup@127.0.0.1:${ftps.port}/backups` });
-    expect(ftpsSeen.result).toEqual({ kind: 'tls-certificate', fingerprint: ftps.fingerprint, trustedBy: [] });
+    expect(ftpsSeen.result).toEqual({ kind: 'tls-certificate', fingerprint: ftps.fingerprint, trustedBy: [{ kind: 'destination', name: 'ProbeFtps' }] });
     expect(ssh.secretsReceived).toBe(false);
     expect(ftps.loginAttempted).toBe(false);
     // The API takes no password for this step: a renderer cannot send one by mistake.
