@@ -9,7 +9,7 @@ import { accountPasswordEnv, loadHarnessInfo, type HarnessInfo } from '../../har
 import { placeSite, type PlacedSite, type SiteHost } from '../../harness/site-placement';
 
 // CI cuts each protocol at a few points; `npm run bench:cuts` cuts at 20 and prints how many finished.
-const CUTS = Number(process.env.SITEVAULT_CUT_POINTS) || 4;
+const CUTS = Number(process.env.SITEVAULT_CUT_POINTS) || 3;
 const PASS = 'connection cuts passphrase';
 let harness: HarnessInfo;
 let home: string;
