@@ -2,34 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { KeychainStatus } from '../contract/operations';
-import type { SecretStore } from '../secrets/keychain';
+import { MapKeychain } from '../../../tests/helpers/map-keychain';
 import { SettingsStore } from '../settings/settings-store';
 import { SiteStore } from './site-store';
-
-/** The keychain's contract in a Map; `failWrites` makes it fail as a locked keychain does. */
-class MapKeychain implements SecretStore {
-  readonly entries = new Map<string, string>();
-  failWrites = false;
-  /** An account whose write fails, as a keychain that locks half-way through does. */
-  failOn: string | null = null;
-  async status(): Promise<KeychainStatus> {
-    return { available: true, backend: 'map', problem: null };
-  }
-  async write(account: string, secret: string): Promise<void> {
-    if (this.failWrites || account === this.failOn) throw new Error('the keychain is locked');
-    this.entries.set(account, secret);
-  }
-  async read(account: string): Promise<string | null> {
-    return this.entries.get(account) ?? null;
-  }
-  async has(account: string): Promise<boolean> {
-    return this.entries.has(account);
-  }
-  async remove(account: string): Promise<boolean> {
-    return this.entries.delete(account);
-  }
-}
 
 describe('SiteStore: names, revisions and the secrets that go with a login', () => {
   let dir: string;

@@ -2,36 +2,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MapKeychain } from '../../../../tests/helpers/map-keychain';
 import { fileZillaExport } from '../../../../tests/helpers/filezilla-export';
 import type { Envelope } from '../../contract/errors';
-import type { KeychainStatus, SiteImportSummary } from '../../contract/operations';
+import type { SiteImportSummary } from '../../contract/operations';
 import { openCore, type Core } from '../../open-core';
-import type { SecretStore } from '../../secrets/keychain';
 import { destinationSchema } from '../../settings/settings-store';
 import { dispatch } from '../dispatch';
 import { freeSiteName, SCHEDULE_UNTIL_CONFIRMED } from './site-import';
 import { effectiveSchedule, nextRun } from '../../automation/schedule';
-
-class MapKeychain implements SecretStore {
-  readonly entries = new Map<string, string>();
-  failWrites = false;
-  async status(): Promise<KeychainStatus> {
-    return { available: true, backend: 'map', problem: null };
-  }
-  async write(account: string, secret: string): Promise<void> {
-    if (this.failWrites) throw new Error('the keychain is locked');
-    this.entries.set(account, secret);
-  }
-  async read(account: string): Promise<string | null> {
-    return this.entries.get(account) ?? null;
-  }
-  async has(account: string): Promise<boolean> {
-    return this.entries.has(account);
-  }
-  async remove(account: string): Promise<boolean> {
-    return this.entries.delete(account);
-  }
-}
 
 const EXPORT = fileZillaExport([{ name: 'Shop', host: 'shop.example', port: 22, protocol: 1, user: 'shop', password: 'shop-secret', remoteDir: ['srv', 'shop'] }], {
   Clients: [
