@@ -4,7 +4,7 @@ import { FileType, FTPError, type Client as FtpClient } from 'basic-ftp';
 import type { ConnectionSecrets } from './connection';
 import { DEFAULT_CONNECTION } from './connection';
 import { connectFtp } from './ftp-backend';
-import { describeLocation, parseLocation } from './location';
+import { describeLocation, parseLocation, type Location } from './location';
 import { call } from './sftp-io';
 import { connectSsh } from './sftp-backend';
 
@@ -42,13 +42,7 @@ export async function listServerFolders(url: string, secrets: ConnectionSecrets,
       client.end();
     }
   }
-  const client = await connectFtp(
-    { host: location.host, port: location.port, username: location.username, secure: location.kind === 'ftps' },
-    secrets,
-    { ...DEFAULT_CONNECTION, timeoutSeconds },
-    undefined,
-    describeLocation(location),
-  );
+  const client = await connectFolderFtp(location, secrets, timeoutSeconds);
   try {
     const absolute = path ? path : await client.pwd();
     const entries = await client.list(absolute);
@@ -103,13 +97,7 @@ export async function inspectServerFolder(url: string, secrets: ConnectionSecret
       client.end();
     }
   }
-  const client = await connectFtp(
-    { host: location.host, port: location.port, username: location.username, secure: location.kind === 'ftps' },
-    secrets,
-    { ...DEFAULT_CONNECTION, timeoutSeconds },
-    undefined,
-    describeLocation(location),
-  );
+  const client = await connectFolderFtp(location, secrets, timeoutSeconds);
   try {
     try {
       await client.cd(path);
@@ -122,6 +110,17 @@ export async function inspectServerFolder(url: string, secrets: ConnectionSecret
   } finally {
     client.close();
   }
+}
+
+/** The FTP(S) connection both the folder picker and Verify make. */
+function connectFolderFtp(location: Extract<Location, { host: string }>, secrets: ConnectionSecrets, timeoutSeconds: number): Promise<FtpClient> {
+  return connectFtp(
+    { host: location.host, port: location.port, username: location.username, secure: location.kind === 'ftps' },
+    secrets,
+    { ...DEFAULT_CONNECTION, timeoutSeconds },
+    undefined,
+    describeLocation(location),
+  );
 }
 
 /**
