@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDaemon, waitFor, type Daemon } from './processes';
 import { readFileSync } from 'node:fs';
@@ -35,7 +35,21 @@ export async function startKeyring(stateDir: string): Promise<KeyringInfo> {
   // D-Bus-activated services inherit the bus's environment, so it gets the XDG folders too.
   const env = { ...process.env, ...xdg };
   const addressFile = join(dir, 'dbus-address');
-  const dbus = startDaemon('dbus-daemon', 'dbus-daemon', ['--session', '--nofork', '--nopidfile', '--print-address=1'], addressFile, { env });
+  // A session bus that starts no service on demand: only the supervised keyring below may own
+  // the Secret Service name (an activated one would have its login collection locked).
+  const config = join(dir, 'session.conf');
+  await writeFile(
+    config,
+    [
+      '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">',
+      '<busconfig>',
+      '  <type>session</type>',
+      `  <listen>unix:dir=${xdg.XDG_RUNTIME_DIR}</listen>`,
+      '  <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>',
+      '</busconfig>',
+    ].join('\n'),
+  );
+  const dbus = startDaemon('dbus-daemon', 'dbus-daemon', [`--config-file=${config}`, '--nofork', '--nopidfile', '--print-address=1'], addressFile, { env });
   let address = '';
   await waitFor('the D-Bus session bus', () => {
     try {
@@ -49,9 +63,24 @@ export async function startKeyring(stateDir: string): Promise<KeyringInfo> {
     }
     return address.startsWith('unix:');
   });
-  const keyring = startDaemon('gnome-keyring-daemon', 'gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], join(dir, 'gnome-keyring.log'), {
+  // gnome-keyring aborts (GLib-ERROR in aes_negotiate) when a client leaves in the middle of
+  // OpenSession, as a CLI killed by a test does. D-Bus would then start another one whose login
+  // collection is locked, and every later test would find no keychain: the supervisor starts it
+  // again at once, unlocked, in place of whatever took the name.
+  const unlock = join(dir, 'unlock');
+  await writeFile(unlock, testPassword('keyring'), { mode: 0o600 });
+  const supervisor = [
+    'trap \'kill "$child" 2>/dev/null; exit 0\' TERM INT',
+    'while :; do',
+    '  gnome-keyring-daemon --foreground --replace --unlock --components=secrets < "$1" &',
+    '  child=$!',
+    '  wait "$child"',
+    '  echo "gnome-keyring-daemon ended; starting it again"',
+    '  sleep 0.2',
+    'done',
+  ].join('\n');
+  const keyring = startDaemon('gnome-keyring-daemon', 'sh', ['-c', supervisor, 'keyring-supervisor', unlock], join(dir, 'gnome-keyring.log'), {
     env: { ...env, DBUS_SESSION_BUS_ADDRESS: address },
-    input: testPassword('keyring'),
   });
   await waitFor('the Secret Service on the session bus', () => secretServiceIsUp(address), 15_000, join(dir, 'gnome-keyring.log'));
   return { dbusAddress: address, daemons: [keyring, dbus] };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { run } from '../../harness/system';
 import { describe, expect, it } from 'vitest';
 import { OsKeychain } from '../../../src-main/core/secrets/keychain';
 import { loadHarnessInfo } from '../../harness/harness';
@@ -28,5 +29,21 @@ describe('harness keychain (real gnome-keyring Secret Service)', () => {
     } finally {
       await a.remove('dest:x');
     }
+  });
+
+  it('comes back unlocked, with its secrets, when gnome-keyring aborts (as it does when a client leaves mid-session)', async () => {
+    const info = await loadHarnessInfo();
+    const keychain = new OsKeychain(`SiteVault crash ${randomBytes(4).toString('hex')}`);
+    await keychain.write('site:kept', 'still here');
+    const supervisor = info.keyring!.daemons[0]!.pid;
+    await run('pkill', ['-ABRT', '-P', String(supervisor), '-x', 'gnome-keyring-d']);
+    let read: string | null = null;
+    for (let i = 0; i < 100 && read === null; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      read = await keychain.read('site:kept').catch(() => null);
+    }
+    expect(read).toBe('still here');
+    expect(await keychain.status()).toMatchObject({ available: true });
+    await keychain.remove('site:kept');
   });
 });
